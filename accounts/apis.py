@@ -1,0 +1,151 @@
+"""Accounts API under /api/v1/: API tokens and the signed-in user."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import NotFound, Throttled
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from . import constants
+from .export import user_export_data
+from .models import ApiToken
+from .ratelimit import client_address, failed_logins, window_minutes
+from .selectors import spotify_status, user_api_tokens
+from .serializers import (
+    ApiTokenSerializer,
+    IssuedApiTokenSerializer,
+    MeSerializer,
+    TokenCreateInputSerializer,
+    TokenObtainInputSerializer,
+)
+from .services import api_token_create, api_token_revoke
+
+TAG = "accounts"
+
+
+class TokenObtainThrottle(AnonRateThrottle):
+    """Slows password guessing through the token endpoint (per client address); the rate is
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth_token"] (API_THROTTLE_AUTH_TOKEN)."""
+
+    scope = "auth_token"
+
+
+class TokenObtainApi(APIView):
+    """Exchange a username and password for a new API token (for mobile clients)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TokenObtainThrottle]
+
+    @extend_schema(
+        tags=[TAG],
+        request=TokenObtainInputSerializer,
+        responses={
+            201: IssuedApiTokenSerializer,
+            400: OpenApiResponse(description="Wrong username or password, or invalid input."),
+            429: OpenApiResponse(description="Too many attempts; see Retry-After."),
+        },
+        auth=[],
+        operation_id="auth_token_obtain",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TokenObtainInputSerializer, request)
+        attempt = {"identifier": data["username"], "address": client_address(request._request)}
+        # The same failed-log-in counter as the HTML form (accounts.ratelimit).
+        if failed_logins.blocked(**attempt):
+            message = constants.LOGIN_RATE_LIMITED.format(minutes=window_minutes(failed_logins))
+            raise Throttled(wait=failed_logins.window, detail=message)
+        user = authenticate(request._request, username=data["username"], password=data["password"])
+        if user is None:
+            failed_logins.record(**attempt)
+            raise serializers.ValidationError({"detail": constants.INVALID_CREDENTIALS})
+        failed_logins.reset(**attempt)
+        issued = api_token_create(user=user, name=data["name"])
+        return Response(IssuedApiTokenSerializer(issued).data, status=status.HTTP_201_CREATED)
+
+
+class TokenListCreateApi(ListAPIView):
+    """List your API tokens, or create one while signed in (e.g. after signing in with Spotify)."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self) -> Any:
+        return user_api_tokens(user=_user(self.request))
+
+    @extend_schema(tags=[TAG], operation_id="auth_tokens_list")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=[TAG],
+        request=TokenCreateInputSerializer,
+        responses={201: IssuedApiTokenSerializer},
+        operation_id="auth_tokens_create",
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TokenCreateInputSerializer, request)
+        issued = api_token_create(user=_user(request), name=data["name"])
+        return Response(IssuedApiTokenSerializer(issued).data, status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeApi(APIView):
+    """Revoke one of your API tokens; requests using it are refused from then on."""
+
+    @extend_schema(
+        tags=[TAG],
+        responses={204: None, 404: OpenApiResponse(description="No such token of yours.")},
+        operation_id="auth_tokens_revoke",
+    )
+    def delete(self, request: Request, token_id: int) -> Response:
+        try:
+            api_token_revoke(user=_user(request), token_id=token_id)
+        except ApiToken.DoesNotExist as error:
+            raise NotFound from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeApi(APIView):
+    """The signed-in user."""
+
+    @extend_schema(tags=[TAG], responses=MeSerializer, operation_id="me_retrieve")
+    def get(self, request: Request) -> Response:
+        user = _user(request)
+        connected, usable = spotify_status(user=user)
+        data = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": user.date_joined,
+            "spotify_connected": connected,
+            "spotify_needs_reconnect": connected and not usable,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class ExportApi(APIView):
+    """All your data as one JSON document (the same as the account page's export)."""
+
+    @extend_schema(tags=[TAG], responses={200: OpenApiTypes.OBJECT}, operation_id="me_export")
+    def get(self, request: Request) -> Response:
+        return Response(user_export_data(user=_user(request)))
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _user(request: Request) -> User:
+    # IsAuthenticated (the default permission) has already refused anonymous requests.
+    return cast(User, request.user)

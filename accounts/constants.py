@@ -1,0 +1,23 @@
+"""Messages users see, kept as constants so tests can assert them exactly."""
+
+from __future__ import annotations
+
+SIGNED_UP = "Welcome to SoundScapify! Your account is ready."
+RECONNECT_SPOTIFY = "Your Spotify connection has expired or was revoked. Please reconnect Spotify."
+SPOTIFY_SCOPE_MISSING = "Spotify did not allow that request. Reconnect Spotify to grant the permissions again."
+CONNECT_SPOTIFY_FIRST = "Connect your Spotify account first."
+SPOTIFY_RATE_LIMITED = "Spotify is busy right now. Please try again in a little while."
+SPOTIFY_UNAVAILABLE = "Spotify could not be reached. Please try again later."
+SPOTIFY_SIGNIN_FAILED = "Spotify sign-in did not complete: {reason}"
+SPOTIFY_DISCONNECTED = "Spotify has been disconnected and its tokens deleted."
+SPOTIFY_NOT_CONNECTED = "No Spotify account is connected."
+DISCONNECT_NEEDS_PASSWORD = "Set a password before disconnecting Spotify, otherwise you could no longer sign in."
+PASSWORD_SET = "Your password has been saved."
+EMAIL_IN_USE = "An account with this e-mail address already exists."
+INVALID_CREDENTIALS = "Unable to log in with the provided username and password."
+TOKEN_REVOKED = "The API token has been revoked."
+ACCOUNT_DELETED = "Your account and all its data have been deleted."
+DELETE_WRONG_PASSWORD = "The password is not correct."
+DELETE_WRONG_USERNAME = "Type your username exactly to confirm."
+LOGIN_RATE_LIMITED = "Too many failed log-in attempts. Please wait {minutes} minutes and try again."
+PASSWORD_RESET_RATE_LIMITED = "Too many password reset requests. Please wait {minutes} minutes and try again."

@@ -1,0 +1,215 @@
+"""Account pages: sign up, log in/out, password, the account page and its actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.generic.edit import FormView
+
+from . import constants
+from .export import user_export_data
+from .forms import ApiTokenForm, DeleteAccountForm, SignupForm
+from .models import ApiToken
+from .ratelimit import AttemptLimiter, client_address, failed_logins, password_resets, window_minutes
+from .selectors import user_api_tokens, user_connected_services
+from .services import (
+    DisconnectNotAllowed,
+    api_token_create,
+    api_token_revoke,
+    spotify_disconnect,
+    user_create,
+    user_delete,
+)
+
+LOCAL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class AuthenticatedRequest(HttpRequest):
+    """A request behind @login_required: `user` is a real user."""
+
+    user: User
+
+
+class LoginView(auth_views.LoginView):
+    """Log-in form; after LOGIN_FAILURE_LIMIT failures for one username and address it
+    answers 429 without checking the password, until LOGIN_FAILURE_WINDOW has passed."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if failed_logins.blocked(identifier=self._username(), address=client_address(request)):
+            return _rate_limited(self, failed_logins, constants.LOGIN_RATE_LIMITED)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        failed_logins.reset(identifier=self._username(), address=client_address(self.request))
+        return super().form_valid(form)
+
+    def form_invalid(self, form: forms.Form) -> HttpResponse:
+        if self._username() and self.request.POST.get("password"):
+            failed_logins.record(identifier=self._username(), address=client_address(self.request))
+        return super().form_invalid(form)
+
+    def _username(self) -> str:
+        return str(self.request.POST.get("username", ""))
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Every request counts, known address or not: the answer must not tell them apart."""
+        email, address = str(request.POST.get("email", "")), client_address(request)
+        if password_resets.blocked(identifier=email, address=address):
+            return _rate_limited(self, password_resets, constants.PASSWORD_RESET_RATE_LIMITED)
+        password_resets.record(identifier=email, address=address)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+def _rate_limited(view: FormView, limiter: AttemptLimiter, message: str) -> HttpResponse:
+    """The view's page with an empty form and `message` (minutes filled in), status 429.
+
+    The submitted form is never validated: for the log-in form that would check the password.
+    """
+    kwargs = {k: v for k, v in view.get_form_kwargs().items() if k not in ("data", "files")}
+    context = view.get_context_data(
+        form=view.get_form_class()(**kwargs),
+        rate_limited_message=message.format(minutes=window_minutes(limiter)),
+    )
+    response = view.render_to_response(context, status=429)
+    response["Retry-After"] = str(limiter.window)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: AuthenticatedRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_create(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend=LOCAL_BACKEND)
+        messages.success(request, constants.SIGNED_UP)
+        return redirect("accounts:account")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_GET
+def account(request: AuthenticatedRequest) -> HttpResponse:
+    context = {
+        "services": user_connected_services(user=request.user),
+        "tokens": user_api_tokens(user=request.user),
+        "token_form": ApiTokenForm(),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password(request: AuthenticatedRequest) -> HttpResponse:
+    """Change the password, or set one for an account created through Spotify."""
+    form_class = PasswordChangeForm if request.user.has_usable_password() else SetPasswordForm
+    form = form_class(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        messages.success(request, constants.PASSWORD_SET)
+        return redirect("accounts:account")
+    return render(request, "accounts/password.html", {"form": form})
+
+
+@login_required
+@require_POST
+def spotify_disconnect_view(request: AuthenticatedRequest) -> HttpResponse:
+    try:
+        deleted = spotify_disconnect(user=request.user)
+    except DisconnectNotAllowed:
+        messages.error(request, constants.DISCONNECT_NEEDS_PASSWORD)
+        return redirect("accounts:password")
+    messages.success(request, constants.SPOTIFY_DISCONNECTED if deleted else constants.SPOTIFY_NOT_CONNECTED)
+    return redirect("accounts:account")
+
+
+@login_required
+@require_GET
+def export(request: AuthenticatedRequest) -> HttpResponse:
+    body = json.dumps(user_export_data(user=request.user), cls=DjangoJSONEncoder, indent=2)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="soundscapify-export.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: AuthenticatedRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        user_delete(user=user)
+        messages.success(request, constants.ACCOUNT_DELETED)
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+@login_required
+@require_POST
+def token_create(request: AuthenticatedRequest) -> HttpResponse:
+    """Creates a token and shows its key on this response only: it is never stored."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/token_form.html", {"token_form": form}, status=400)
+    issued = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    response = render(request, "accounts/token_created.html", {"issued": issued})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
+    try:
+        api_token_revoke(user=request.user, token_id=token_id)
+    except ApiToken.DoesNotExist as error:
+        raise Http404 from error
+    messages.success(request, constants.TOKEN_REVOKED)
+    return redirect("accounts:account")

@@ -1,0 +1,117 @@
+"""Cross-validation: hold out each fold in turn, train on the others, pool the predictions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.datasets import Dataset
+from ml.evaluation import evaluate_probabilities
+from ml.featurecache import dataset_windows
+from ml.features import FeatureParams
+from ml.scenes import default_label_to_scene
+from ml.training import Log, Recipe, predict_clips, train
+
+
+def crossvalidate(
+    dataset: Dataset,
+    *,
+    arch: str,
+    folds: list[int],
+    params: FeatureParams,
+    recipe: Recipe,
+    seed: int,
+    cache_dir: Path | None,
+    log: Log = print,
+    held_out: list[int] | None = None,
+    store_dir: Path | None = None,
+) -> dict[str, Any]:
+    """For each held-out fold, train on the other `folds` and test on it; pool the predictions.
+
+    With `store_dir`, each finished fold's predictions are kept there and reused by a later
+    run with the same arch, seed, epochs and folds, so a long cross-validation can be split.
+    """
+    label_to_scene = default_label_to_scene(list(dataset.labels))
+    per_fold, all_probs, all_truth = [], [], []
+    for fold in held_out or folds:
+        probs, truth, summary = _fold_result(
+            dataset,
+            arch=arch,
+            folds=folds,
+            fold=fold,
+            params=params,
+            recipe=recipe,
+            seed=seed,
+            cache_dir=cache_dir,
+            log=log,
+            store_dir=store_dir,
+        )
+        per_fold.append(summary)
+        all_probs.append(probs)
+        all_truth.append(truth)
+        log(f"fold {fold}: accuracy {summary['accuracy']:.4f}  scene accuracy {summary['scene_accuracy']:.4f}")
+    pooled = evaluate_probabilities(
+        np.concatenate(all_probs), np.concatenate(all_truth), list(dataset.labels), label_to_scene
+    )
+    accs = [f["accuracy"] for f in per_fold]
+    scene_accs = [f["scene_accuracy"] for f in per_fold]
+    return {
+        "arch": arch,
+        "folds": folds,
+        "held_out": held_out or folds,
+        "seed": seed,
+        "epochs": recipe.epochs,
+        "per_fold": per_fold,
+        "mean_accuracy": float(np.mean(accs)),
+        "std_accuracy": float(np.std(accs)),
+        "mean_scene_accuracy": float(np.mean(scene_accs)),
+        "std_scene_accuracy": float(np.std(scene_accs)),
+        "pooled": pooled.summary(),
+    }
+
+
+def _fold_result(
+    dataset: Dataset,
+    *,
+    arch: str,
+    folds: list[int],
+    fold: int,
+    params: FeatureParams,
+    recipe: Recipe,
+    seed: int,
+    cache_dir: Path | None,
+    log: Log,
+    store_dir: Path | None,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    name = f"{arch}-seed{seed}-e{recipe.epochs}-folds{''.join(map(str, folds))}-fold{fold}.npz"
+    stored = None if store_dir is None else Path(store_dir) / name
+    if stored is not None and stored.is_file():
+        data = np.load(stored)
+        log(f"--- fold {fold}: reusing {stored} ---")
+        return data["probs"], data["truth"], json.loads(str(data["summary"]))
+    log(f"--- fold {fold} held out ---")
+    result = train(
+        dataset,
+        arch=arch,
+        train_folds=set(folds) - {fold},
+        val_folds={fold},
+        params=params,
+        recipe=recipe,
+        seed=seed,
+        cache_dir=cache_dir,
+        log=log,
+    )
+    label_index = {label: i for i, label in enumerate(dataset.labels)}
+    clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold == fold])
+    probs = predict_clips(result.model, dataset_windows(dataset, params, cache_dir), clips)
+    truth = np.array([label_index[dataset.clips[i].label] for i in clips])
+    labels = list(dataset.labels)
+    evaluation = evaluate_probabilities(probs, truth, labels, default_label_to_scene(labels))
+    summary = {"fold": fold, **evaluation.summary(), "seconds": round(result.seconds, 1)}
+    if stored is not None:
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(stored, probs=probs, truth=truth, summary=json.dumps(summary))
+    return probs, truth, summary

@@ -1,0 +1,212 @@
+"""Classify recordings with the shipped scene model.
+
+TensorFlow is imported only inside functions here: Django start-up and the Celery parent
+process never pay for it. The model loads once per process, lazily (or in `warm_up()`
+when a worker process starts), and reloads if `settings.SCENE_MODEL_DIR` changes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+from ml.artifacts import ModelMetadata, load_metadata, resolve_model_dir, verify_artifact
+from ml.decoding import AudioSource, decode_audio, validate_samples
+from ml.errors import ModelArtifactError
+from ml.features import FeatureParams, mean_over_sound, silent_windows, windowed_features
+from ml.scenes import scene_probabilities
+
+SHAPE_MESSAGE = "The scene model at {path} expects inputs {expected} but its feature parameters give {actual}."
+TOP_LABELS = 5
+
+
+@dataclass
+class ClassificationResult:
+    scene_probabilities: dict[str, float]
+    top_scene: str
+    confidence: float
+    top_labels: list[tuple[str, float]]
+    timeline: list[dict[str, Any]]
+    model_version: str
+    processing_ms: float
+    duration_s: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scene_probabilities": self.scene_probabilities,
+            "top_scene": self.top_scene,
+            "confidence": self.confidence,
+            "top_labels": [[label, p] for label, p in self.top_labels],
+            "timeline": self.timeline,
+            "model_version": self.model_version,
+            "processing_ms": self.processing_ms,
+            "duration_s": self.duration_s,
+        }
+
+
+@dataclass
+class LoadedModel:
+    source: str
+    model_dir: Path
+    metadata: ModelMetadata
+    params: FeatureParams
+    predict: Any = field(repr=False)  # (n, frames, mels) float32 -> (n, labels) ndarray
+
+
+_lock = threading.Lock()
+_loaded: LoadedModel | None = None
+
+
+def get_model() -> LoadedModel:
+    """The process's model, loaded on first use; raises ModelArtifactError."""
+    global _loaded
+    source = str(settings.SCENE_MODEL_DIR)
+    loaded = _loaded
+    if loaded is not None and loaded.source == source:
+        return loaded
+    with _lock:
+        if _loaded is None or _loaded.source != source:
+            _loaded = load_model(source)
+        return _loaded
+
+
+def load_model(source: str | Path) -> LoadedModel:
+    """Verify the artifact (checksum, feature parameters, shapes), then load it with Keras."""
+    model_dir = resolve_model_dir(source)
+    weights, metadata = verify_artifact(model_dir)
+    params = metadata.features
+    _configure_threads()
+    import keras
+    import tensorflow as tf
+
+    model = keras.models.load_model(weights, compile=False)
+    _check_shapes(model, params, metadata, model_dir)
+    spec = tf.TensorSpec((None, params.frames_per_window, params.n_mels), tf.float32)
+    # One traced graph for every batch size: all windows of a clip go through in one call.
+    graph = tf.function(lambda x: model(x, training=False), input_signature=[spec])
+    return LoadedModel(str(source), model_dir, metadata, params, lambda x: graph(tf.constant(x)).numpy())
+
+
+def _configure_threads() -> None:
+    import tensorflow as tf
+
+    threads = int(os.environ.get("SCENE_INFERENCE_THREADS", "0"))
+    if threads:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(1)
+        except RuntimeError:
+            pass  # TensorFlow already initialised in this process: its threads are fixed.
+
+
+def _check_shapes(model: Any, params: FeatureParams, metadata: ModelMetadata, model_dir: Path) -> None:
+    expected = tuple(model.input_shape[1:])
+    actual = (params.frames_per_window, params.n_mels)
+    if expected != actual or model.output_shape[-1] != len(metadata.labels):
+        raise ModelArtifactError(SHAPE_MESSAGE.format(path=model_dir, expected=expected, actual=actual))
+
+
+def classify_file(
+    source: AudioSource, *, max_duration_s: float | None = None, label_to_scene: dict[str, str] | None = None
+) -> ClassificationResult:
+    """Decode and classify a recording; raises AudioError subclasses or ModelArtifactError."""
+    loaded = get_model()  # loading is a once-per-process cost, not part of this clip's processing time
+    started = time.perf_counter()
+    audio = decode_audio(source, target_sr=loaded.params.sample_rate, max_duration_s=max_duration_s)
+    return _classify(loaded, audio.samples, audio.sample_rate, started, label_to_scene)
+
+
+def classify_samples(
+    samples: np.ndarray, sample_rate: int, *, label_to_scene: dict[str, str] | None = None
+) -> ClassificationResult:
+    """Classify mono (or channels-first) samples at any rate; raises AudioError subclasses."""
+    samples = np.asarray(samples, dtype=np.float32)
+    mono = samples if samples.ndim == 1 else samples.mean(axis=0 if samples.shape[0] < samples.shape[1] else 1)
+    validate_samples(mono, sample_rate)
+    loaded = get_model()
+    return _classify(loaded, mono, sample_rate, time.perf_counter(), label_to_scene)
+
+
+def _classify(
+    loaded: LoadedModel, samples: np.ndarray, sample_rate: int, started: float, label_to_scene: dict[str, str] | None
+) -> ClassificationResult:
+    windows = windowed_features(samples, sample_rate, loaded.params)
+    window_probs = loaded.predict(windows.features)
+    clip = mean_over_sound(window_probs, silent_windows(windows.features, loaded.params))
+    mapping = _effective_mapping(loaded.metadata.label_to_scene, label_to_scene)
+    labels = loaded.metadata.labels
+    scenes = _scenes(clip, labels, mapping)
+    top_scene = max(scenes, key=scenes.__getitem__)
+    order = np.argsort(clip)[::-1][:TOP_LABELS]
+    return ClassificationResult(
+        scene_probabilities=scenes,
+        top_scene=top_scene,
+        confidence=scenes[top_scene],
+        top_labels=[(labels[i], float(clip[i])) for i in order],
+        timeline=_timeline(windows.starts_s, windows.ends_s, window_probs, labels, mapping),
+        model_version=loaded.metadata.version,
+        processing_ms=(time.perf_counter() - started) * 1000.0,
+        duration_s=windows.duration_s,
+    )
+
+
+def _effective_mapping(shipped: dict[str, str], override: dict[str, str] | None) -> dict[str, str]:
+    """The artifact's mapping, with an override (the admin's table) for the labels this model has.
+
+    Labels the override does not know keep their shipped scene, so a partial table or one
+    written for another model never drops probability mass.
+    """
+    mapping = dict(shipped)
+    mapping.update({label: scene for label, scene in (override or {}).items() if label in mapping})
+    return mapping
+
+
+def _scenes(probs: np.ndarray, labels: list[str], mapping: dict[str, str]) -> dict[str, float]:
+    return scene_probabilities(dict(zip(labels, probs.tolist(), strict=True)), mapping)
+
+
+def _timeline(
+    starts: np.ndarray, ends: np.ndarray, window_probs: np.ndarray, labels: list[str], mapping: dict[str, str]
+) -> list[dict[str, Any]]:
+    timeline = []
+    for start, end, probs in zip(starts, ends, window_probs, strict=True):
+        scenes = _scenes(probs, labels, mapping)
+        timeline.append(
+            {
+                "start_s": round(float(start), 3),
+                "end_s": round(float(end), 3),
+                "scenes": scenes,
+                "top_scene": max(scenes, key=scenes.__getitem__),
+            }
+        )
+    return timeline
+
+
+def warm_up() -> None:
+    """Load the model and run one clip through every stage, so the first user waits for nothing."""
+    loaded = get_model()
+    rng = np.random.default_rng(0)
+    noise = (0.01 * rng.standard_normal(int(1.5 * loaded.params.sample_rate))).astype(np.float32)
+    classify_samples(noise, loaded.params.sample_rate)
+
+
+def active_model_version() -> str:
+    """The version a worker would load now: read from metadata, without TensorFlow."""
+    loaded = _loaded
+    if loaded is not None and loaded.source == str(settings.SCENE_MODEL_DIR):
+        return loaded.metadata.version
+    return load_metadata(settings.SCENE_MODEL_DIR).version
+
+
+def reset() -> None:
+    """Forget the loaded model (tests, or after shipping a new version)."""
+    global _loaded
+    with _lock:
+        _loaded = None

@@ -1,0 +1,66 @@
+"""The networks. Imported only by training and by inference inside a worker: it pulls in Keras."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+from keras import layers
+
+from ml.features import DEFAULT_PARAMS, SEED_PARAMS, FeatureParams
+
+ARCH_FEATURES: dict[str, FeatureParams] = {"crnn": DEFAULT_PARAMS, "seed": SEED_PARAMS}
+MAX_PARAMS = 1_000_000
+
+
+def build_model(arch: str, n_classes: int, params: FeatureParams) -> keras.Model:
+    """A fresh, uncompiled model taking (frames, n_mels) log-mel windows; raises KeyError for an unknown arch."""
+    builder = BUILDERS[arch]
+    return builder(params.frames_per_window, params.n_mels, n_classes)
+
+
+def build_crnn(frames: int, n_mels: int, n_classes: int) -> keras.Model:
+    """Conv front end on (time, mel), then a BiLSTM over the pooled frame sequence."""
+    inputs = keras.Input((frames, n_mels), name="log_mel")
+    x = layers.Reshape((frames, n_mels, 1))(inputs)
+    # Learned standardisation of the dB values, kept inside the model so the artifact is self-contained.
+    x = layers.BatchNormalization(name="input_norm")(x)
+    for i, channels in enumerate((16, 32, 64, 128)):
+        x = _conv_block(x, channels, name=f"conv{i + 1}")
+    _, t, f, c = x.shape
+    x = layers.Reshape((t, f * c), name="frames")(x)
+    x = layers.Dropout(0.25)(x)
+    x = layers.Dense(128, activation="relu", name="frame_proj")(x)
+    x = layers.Bidirectional(layers.LSTM(96, return_sequences=True), name="bilstm")(x)
+    # Mean and max over time: long textures (rain) and short events (a dog bark) both count.
+    x = layers.Concatenate()([layers.GlobalAveragePooling1D()(x), layers.GlobalMaxPooling1D()(x)])
+    x = layers.Dropout(0.4)(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="labels")(x)
+    return keras.Model(inputs, outputs, name="crnn")
+
+
+def _conv_block(x: keras.KerasTensor, channels: int, *, name: str) -> keras.KerasTensor:
+    x = layers.Conv2D(channels, 3, padding="same", use_bias=False, name=name)(x)
+    x = layers.BatchNormalization(name=f"{name}_bn")(x)
+    x = layers.ReLU()(x)
+    return layers.MaxPooling2D((2, 2))(x)
+
+
+def build_seed(frames: int, n_mels: int, n_classes: int) -> keras.Model:
+    """The original proof of concept's ~60k-parameter network, layer for layer."""
+    inputs = keras.Input((frames, n_mels), name="log_mel")
+    x = layers.LayerNormalization(axis=2, name="frame_norm")(inputs)
+    x = layers.TimeDistributed(layers.Dense(64, activation="tanh"), name="td_dense")(x)
+    s = layers.Bidirectional(layers.LSTM(32, return_sequences=True), name="bilstm")(x)
+    x = layers.Concatenate(axis=2, name="skip")([x, s])
+    x = layers.Dense(64, activation="relu")(x)
+    x = layers.MaxPooling1D()(x)
+    x = layers.Dense(32, activation="relu")(x)
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(32, activation="relu", activity_regularizer=keras.regularizers.l2(0.001))(x)
+    outputs = layers.Dense(n_classes, activation="softmax", name="labels")(x)
+    return keras.Model(inputs, outputs, name="seed")
+
+
+BUILDERS: dict[str, Callable[[int, int, int], keras.Model]] = {"crnn": build_crnn, "seed": build_seed}

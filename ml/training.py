@@ -1,0 +1,293 @@
+"""Train and cross-validate the scene model. Imports TensorFlow: only for commands, never at start-up."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.artifacts import ModelMetadata, write_artifact
+from ml.augment import Augmentation, augment_batch
+from ml.datasets import ESC50, Dataset
+from ml.evaluation import Evaluation, evaluate_probabilities
+from ml.featurecache import WindowSet, dataset_windows
+from ml.features import FeatureParams, mean_over_sound
+from ml.scenes import SCENES, default_label_to_scene
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    epochs: int = 30
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    warmup_epochs: int = 2
+    weight_decay: float = 5e-3
+    label_smoothing: float = 0.1
+    augmentation: Augmentation = field(default_factory=Augmentation)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+RECIPES: dict[str, Recipe] = {
+    "crnn": Recipe(),
+    # The seed sees 1-second windows: a shorter shift and narrower masks fit them.
+    "seed": Recipe(batch_size=64, learning_rate=2e-3, augmentation=Augmentation(max_shift=0.25, time_mask_frac=0.1)),
+}
+
+
+@dataclass
+class TrainResult:
+    model: Any
+    history: list[dict[str, float]]
+    evaluation: Evaluation | None
+    seconds: float
+
+
+def configure_tensorflow(seed: int, threads: int | None = None) -> None:
+    """Seed every generator and make ops deterministic, so a seed reproduces a model."""
+    import keras
+    import tensorflow as tf
+
+    threads = threads or int(os.environ.get("SCENE_TRAIN_THREADS", "0")) or None
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def train(
+    dataset: Dataset,
+    *,
+    arch: str,
+    train_folds: set[int],
+    val_folds: set[int],
+    params: FeatureParams,
+    recipe: Recipe,
+    seed: int,
+    cache_dir: Path | None,
+    log: Log = print,
+    checkpoint_dir: Path | None = None,
+) -> TrainResult:
+    """Train `arch` on the clips of `train_folds`; evaluate each epoch on `val_folds` (may be empty)."""
+    import keras
+
+    from ml.model import build_model
+
+    configure_tensorflow(seed)
+    windows = dataset_windows(dataset, params, cache_dir)
+    label_index = {label: i for i, label in enumerate(dataset.labels)}
+    truth = np.array([label_index[c.label] for c in dataset.clips])
+    train_clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold in train_folds])
+    val_clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold in val_folds], dtype=np.int64)
+    if len(train_clips) == 0:
+        raise ValueError(f"no clips in training folds {sorted(train_folds)}")
+    x_idx = windows.clip_windows(train_clips)
+    x_idx = x_idx[~windows.silent[x_idx]]  # padding carries no label
+    y_all = truth[windows.window_clip()]
+    n_classes = len(dataset.labels)
+
+    model = build_model(arch, n_classes, params)
+    steps = math.ceil(len(x_idx) / recipe.batch_size)
+    # XLA makes the CRNN's steps ~40% faster on CPU; tests turn it off to skip its compile time.
+    jit: bool | str = "auto" if os.environ.get("SCENE_TRAIN_JIT", "1") != "0" else False
+    model.compile(
+        optimizer=_optimizer(recipe, steps),
+        jit_compile=jit,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
+    )
+    log(
+        f"{arch}: {model.count_params():,} parameters, {len(train_clips)} training clips ({len(x_idx)} windows), "
+        f"{len(val_clips)} validation clips, {recipe.epochs} epochs"
+    )
+    label_to_scene = default_label_to_scene(list(dataset.labels))
+    rng = np.random.default_rng(seed)
+    history: list[dict[str, float]] = []
+    evaluation = None
+    started = time.monotonic()
+    for epoch in range(1, recipe.epochs + 1):
+        loss = _train_epoch(model, windows.features, x_idx, y_all, n_classes, recipe, params.floor_db, rng)
+        row: dict[str, float] = {"epoch": epoch, "loss": loss}
+        if len(val_clips):
+            probs = predict_clips(model, windows, val_clips)
+            evaluation = evaluate_probabilities(probs, truth[val_clips], list(dataset.labels), label_to_scene)
+            row.update(val_accuracy=evaluation.accuracy, val_scene_accuracy=evaluation.scene_accuracy)
+        history.append(row)
+        log(_progress(row, recipe.epochs, time.monotonic() - started))
+        if checkpoint_dir is not None:
+            _checkpoint(model, history, checkpoint_dir)
+    return TrainResult(model=model, history=history, evaluation=evaluation, seconds=time.monotonic() - started)
+
+
+def _optimizer(recipe: Recipe, steps_per_epoch: int) -> Any:
+    import keras
+
+    warmup = recipe.warmup_epochs * steps_per_epoch
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=recipe.learning_rate / 20,
+        decay_steps=max(1, recipe.epochs * steps_per_epoch - warmup),
+        warmup_target=recipe.learning_rate,
+        warmup_steps=warmup,
+    )
+    return keras.optimizers.AdamW(learning_rate=schedule, weight_decay=recipe.weight_decay)
+
+
+def _train_epoch(
+    model: Any,
+    features: np.ndarray,
+    x_idx: np.ndarray,
+    y_all: np.ndarray,
+    n_classes: int,
+    recipe: Recipe,
+    floor_db: float,
+    rng: np.random.Generator,
+) -> float:
+    order = rng.permutation(x_idx)
+    eye = np.eye(n_classes, dtype=np.float32)
+    losses = []
+    for start in range(0, len(order), recipe.batch_size):
+        batch = np.sort(order[start : start + recipe.batch_size])
+        x, y = augment_batch(features[batch], eye[y_all[batch]], recipe.augmentation, floor_db, rng)
+        losses.append(float(model.train_on_batch(x, y)))
+    return float(np.mean(losses))
+
+
+def predict_clips(model: Any, windows: WindowSet, clip_indices: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Clip probabilities: the mean over each clip's windows that hold sound."""
+    idx = windows.clip_windows(clip_indices)
+    window_probs = np.concatenate(
+        [
+            np.asarray(model.predict_on_batch(windows.features[idx[s : s + batch_size]].astype(np.float32)))
+            for s in range(0, len(idx), batch_size)
+        ]
+    )
+    out, cursor = [], 0
+    for clip in clip_indices:
+        n = int(windows.offsets[clip + 1] - windows.offsets[clip])
+        out.append(mean_over_sound(window_probs[cursor : cursor + n], windows.silent[idx[cursor : cursor + n]]))
+        cursor += n
+    return np.stack(out)
+
+
+def _progress(row: dict[str, float], epochs: int, elapsed: float) -> str:
+    epoch = int(row["epoch"])
+    left = elapsed / epoch * (epochs - epoch)
+    val = (
+        f"  val_acc {row['val_accuracy']:.4f}  val_scene_acc {row['val_scene_accuracy']:.4f}"
+        if "val_accuracy" in row
+        else ""
+    )
+    return f"epoch {epoch}/{epochs}  loss {row['loss']:.4f}{val}  elapsed {_hms(elapsed)}  left ~{_hms(left)}"
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def _checkpoint(model: Any, history: list[dict[str, float]], checkpoint_dir: Path) -> None:
+    import json
+
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    model.save(checkpoint_dir / "last.keras")
+    (checkpoint_dir / "history.json").write_text(json.dumps(history, indent=1))
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in ("tensorflow-cpu", "tensorflow", "keras", "librosa", "numpy", "av", "soundfile", "scikit-learn"):
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+ESC50_ATTRIBUTION = (
+    'Trained on ESC-50 folds {folds} (K. J. Piczak, "ESC: Dataset for Environmental Sound Classification", '
+    "ACM Multimedia 2015, https://github.com/karoldvl/ESC-50, https://dx.doi.org/10.7910/DVN/YDEPUT). "
+    "The dataset is licensed CC BY-NC 3.0 (the ESC-10 subset CC BY 3.0); per-clip credits are in ATTRIBUTION.md. "
+    "This model may therefore be used for non-commercial purposes only."
+)
+
+
+def save_model(
+    result: TrainResult,
+    dataset: Dataset,
+    *,
+    output: Path,
+    arch: str,
+    params: FeatureParams,
+    recipe: Recipe,
+    seed: int,
+    train_folds: set[int],
+    val_folds: set[int],
+    version: str | None = None,
+) -> Path:
+    """Write the versioned artifact (weights, metadata.json, ATTRIBUTION.md) atomically."""
+    labels = list(dataset.labels)
+    folds_text = ",".join(map(str, sorted(train_folds)))
+    metadata = ModelMetadata(
+        version=version or output.name,
+        arch=arch,
+        labels=labels,
+        label_to_scene=default_label_to_scene(labels),
+        feature_params=params.to_dict(),
+        weights_sha256="",
+        scenes=dict(SCENES) if dataset.layout == ESC50 else {},
+        data={
+            "layout": dataset.layout,
+            "metadata": dataset.metadata_path.name,
+            "n_clips": len(dataset.select(train_folds)),
+            "train_folds": sorted(train_folds),
+            "val_folds": sorted(val_folds),
+        },
+        metrics={
+            "validation": result.evaluation.summary() if result.evaluation else None,
+            "final_train_loss": result.history[-1]["loss"],
+        },
+        training={
+            "seed": seed,
+            "epochs": recipe.epochs,
+            "seconds": round(result.seconds, 1),
+            "recipe": recipe.to_dict(),
+            "n_params": int(result.model.count_params()),
+            "aggregation": "mean over windows holding sound",
+        },
+        library_versions=library_versions(),
+        attribution=ESC50_ATTRIBUTION.format(folds=folds_text) if dataset.layout == ESC50 else "",
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    extra = {"ATTRIBUTION.md": _attribution_file(dataset, metadata.attribution)} if metadata.attribution else {}
+    return write_artifact(output, metadata, lambda path: save_inference_model(result.model, path), extra)
+
+
+def save_inference_model(model: Any, path: Path) -> None:
+    """Save the network without its optimizer state, which only training needs (a third of the size)."""
+    import keras
+
+    bare = keras.Model.from_config(model.get_config())
+    bare.set_weights(model.get_weights())
+    bare.save(path)
+
+
+def _attribution_file(dataset: Dataset, attribution: str) -> str:
+    license_file = dataset.metadata_path.parent / "LICENSE"
+    credits = license_file.read_text(encoding="utf-8") if license_file.is_file() else ""
+    return f"# Attribution\n\n{attribution}\n\n{credits}"
+
+
+def with_epochs(recipe: Recipe, epochs: int | None) -> Recipe:
+    return recipe if epochs is None else replace(recipe, epochs=epochs)

@@ -1,0 +1,184 @@
+"""The recommendations API: each user sees only their own recommendations."""
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib.auth.models import User
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from recommendations import selectors
+from recommendations.models import Recommendation, Scene, Track
+from recommendations.serializers import (
+    CatalogTrackSerializer,
+    FeedbackOutSerializer,
+    FeedbackSerializer,
+    PlaylistExportSerializer,
+    RecommendationCreateSerializer,
+    RecommendationErrorSerializer,
+    RecommendationSerializer,
+    RecommendationSummarySerializer,
+    SceneCorrectionSerializer,
+    SceneSerializer,
+)
+from recommendations.services.feedback import (
+    ERROR_NOT_RECOMMENDED,
+    FEEDBACK_VALUES,
+    FeedbackError,
+    feedback_clear,
+    feedback_set,
+    scene_correction_set,
+)
+from recommendations.services.playlists import playlist_export_request
+from recommendations.services.recommendations import (
+    RecommendationError,
+    local_time_now_for,
+    recommendation_create_for_recording,
+)
+from scenes.models import Recording
+from scenes.selectors import recording_get
+
+TAGS = ["recommendations"]
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated is the default permission
+
+
+def error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
+    return Response({"detail": message}, status=code)
+
+
+class _OwnRecommendationApi(GenericAPIView):
+    def get_recommendation(self, pk: int) -> Recommendation:
+        try:
+            return selectors.user_recommendation(user=_user(self.request), pk=pk)
+        except Recommendation.DoesNotExist:
+            raise Http404 from None
+
+    def detail_data(self, recommendation: Recommendation) -> dict:
+        track_ids = [item.track_id for item in recommendation.items.all()]
+        feedback = selectors.user_feedback_by_track(user=_user(self.request), track_ids=track_ids)
+        return RecommendationSerializer(recommendation, context={"feedback": feedback}).data
+
+
+class RecommendationListCreateApi(_OwnRecommendationApi):
+    serializer_class = RecommendationSummarySerializer
+
+    @extend_schema(tags=TAGS, summary="Your recommendations, newest first", responses=RecommendationSummarySerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.user_recommendations(user=_user(request)))
+        return self.get_paginated_response(RecommendationSummarySerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Songs for one of your classified recordings",
+        description="Returns the recording's recommendation (200) or makes it (201); `again` makes a new one.",
+        request=RecommendationCreateSerializer,
+        responses={200: RecommendationSerializer, 201: RecommendationSerializer, 400: RecommendationErrorSerializer, 404: RecommendationErrorSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        data = RecommendationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            recording = recording_get(user=_user(request), recording_id=data.validated_data["recording"])
+        except Recording.DoesNotExist:
+            raise Http404 from None
+        existing = set(recording.recommendations.values_list("id", flat=True))
+        try:
+            recommendation = recommendation_create_for_recording(
+                recording=recording, local_time=local_time_now_for(recording, data.validated_data.get("timezone")),
+                again=data.validated_data["again"],
+            )
+        except RecommendationError as exc:
+            return error(str(exc))
+        created = recommendation.pk not in existing
+        recommendation = self.get_recommendation(recommendation.pk)
+        return Response(self.detail_data(recommendation), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class RecommendationDetailApi(_OwnRecommendationApi):
+    serializer_class = RecommendationSerializer
+
+    @extend_schema(tags=TAGS, summary="One recommendation with its songs")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.detail_data(self.get_recommendation(pk)))
+
+
+class FeedbackApi(_OwnRecommendationApi):
+    serializer_class = FeedbackSerializer
+
+    @extend_schema(tags=TAGS, summary="Thumbs up or down on a song of the recommendation", responses={200: FeedbackOutSerializer, 204: None, 400: RecommendationErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        recommendation = self.get_recommendation(pk)
+        data = FeedbackSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = next((i for i in recommendation.items.all() if i.track.spotify_id == data.validated_data["track"]), None)
+        if item is None:
+            return error(ERROR_NOT_RECOMMENDED)
+        if data.validated_data["value"] == "none":
+            feedback_clear(user=_user(request), track_id=item.track_id)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        feedback = feedback_set(user=_user(request), recommendation=recommendation, track_id=item.track_id, value=FEEDBACK_VALUES[data.validated_data["value"]])
+        return Response(FeedbackOutSerializer(feedback).data)
+
+
+class SceneCorrectionApi(_OwnRecommendationApi):
+    serializer_class = SceneCorrectionSerializer
+
+    @extend_schema(tags=TAGS, summary="Wrong scene? Tell us the right one (kept for retraining)", responses={201: SceneCorrectionSerializer, 400: RecommendationErrorSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        recommendation = self.get_recommendation(pk)
+        data = SceneCorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if recommendation.recording is None:
+            return error("This recommendation has no recording to correct.")
+        try:
+            correction = scene_correction_set(user=_user(request), recording=recommendation.recording, scene=data.validated_data["scene"])
+        except FeedbackError as exc:
+            return error(str(exc))
+        return Response({"scene": correction.corrected_scene}, status=status.HTTP_201_CREATED)
+
+
+class PlaylistApi(_OwnRecommendationApi):
+    serializer_class = PlaylistExportSerializer
+
+    @extend_schema(tags=TAGS, summary="The Spotify playlist's status", responses={200: PlaylistExportSerializer, 404: RecommendationErrorSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        export = selectors.playlist_export_for(user=_user(request), recommendation_id=pk)
+        if export is None:
+            raise Http404
+        return Response(PlaylistExportSerializer(export).data)
+
+    @extend_schema(tags=TAGS, summary="Save to Spotify (a private playlist, made in the background)", request=None, responses={202: PlaylistExportSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        export, _ = playlist_export_request(user=_user(request), recommendation=self.get_recommendation(pk))
+        return Response(PlaylistExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["scenes"], summary="The criteria table (read-only)")
+class SceneListApi(ListAPIView):
+    serializer_class = SceneSerializer
+    pagination_class = None
+    queryset = Scene.objects.prefetch_related("labels").order_by("name")
+
+
+@extend_schema(tags=["scenes"], summary="One scene's criteria")
+class SceneDetailApi(RetrieveAPIView):
+    serializer_class = SceneSerializer
+    lookup_field = "name"
+    queryset = Scene.objects.prefetch_related("labels")
+
+
+@extend_schema(tags=["catalog"], summary="Search the song catalog (staff only)", parameters=[OpenApiParameter("q", str, description="name part or Spotify id")])
+class CatalogSearchApi(ListAPIView):
+    serializer_class = CatalogTrackSerializer
+    permission_classes = (IsAdminUser,)
+    pagination_class = None
+
+    def get_queryset(self) -> list[Track]:  # type: ignore[override]
+        return list(selectors.catalog_search(query=self.request.query_params.get("q", "")))

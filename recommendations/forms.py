@@ -1,0 +1,25 @@
+"""Page forms: small, validated, and handed to one service each."""
+from __future__ import annotations
+
+from django import forms
+
+from recommendations.models import Scene
+
+
+class FeedbackForm(forms.Form):
+    track = forms.IntegerField(widget=forms.HiddenInput)
+    value = forms.ChoiceField(choices=[("up", "Thumbs up"), ("down", "Thumbs down"), ("none", "Clear")])
+
+
+class SceneChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Scene) -> str:  # type: ignore[override]
+        return obj.name.replace("_", " ").capitalize()
+
+
+class SceneCorrectionForm(forms.Form):
+    scene = SceneChoiceField(queryset=Scene.objects.order_by("name"), to_field_name="name", empty_label=None, label="The right scene")
+
+
+class RecommendForm(forms.Form):
+    tz = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-time-zone": ""}))
+    again = forms.BooleanField(required=False, widget=forms.HiddenInput)

@@ -1,0 +1,177 @@
+"""Reads: the catalog's candidate query, a user's taste and history, the label mapping."""
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet, Value
+
+from recommendations.criteria import Box
+from recommendations.models import (
+    Feedback,
+    PlaylistExport,
+    Recommendation,
+    RecommendationItem,
+    Scene,
+    SceneCorrection,
+    SceneLabel,
+    TasteTrack,
+    Track,
+)
+from recommendations.ranking import Anchor, Taste
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+CANDIDATE_STRIPS = 8
+# The fields ranking and display need; the rest of a track row stays in the database.
+CANDIDATE_FIELDS = (
+    "id", "spotify_id", "name", "artists", "valence", "energy", "danceability",
+    "acousticness", "instrumentalness", "speechiness", "tempo",
+)
+
+
+def label_to_scene() -> dict[str, str]:
+    """The admin-edited label -> scene mapping, for turning label probabilities into scenes."""
+    return dict(SceneLabel.objects.values_list("label", "scene__name"))
+
+
+def scenes_by_name(names: list[str] | None = None) -> dict[str, Scene]:
+    scenes = Scene.objects.all() if names is None else Scene.objects.filter(name__in=names)
+    return {scene.name: scene for scene in scenes}
+
+
+def catalog_has_scored_tracks() -> bool:
+    # EXISTS, not COUNT: counting a million rows on every recommendation costs ~0.3 s.
+    return Track.objects.filter(scored=True).exists()
+
+
+def box_track_count(box: Box) -> int:
+    return _in_box(box).count()
+
+
+def _in_box(box: Box) -> QuerySet[Track]:
+    # `scored=True` is the partial index's condition: without it the index cannot be used.
+    return Track.objects.filter(
+        scored=True,
+        valence__gte=box.valence_min, valence__lte=box.valence_max,
+        energy__gte=box.energy_min, energy__lte=box.energy_max,
+    )
+
+
+def candidate_tracks(box: Box, *, wanted: int, exclude_ids: set[int], rng: random.Random) -> list[Track]:
+    """Up to about `wanted` scored tracks from the box, spread over its valence range.
+
+    The valence range is cut into strips; each strip is read from a random point upwards
+    along the (valence, energy) index, then from the strip's start if that ran short, each
+    read with a LIMIT: every query touches a few index pages however large the catalog is.
+    Where the database allows it (PostgreSQL), the strips go in one UNION ALL round trip.
+    """
+    per_strip = max(1, -(-wanted // CANDIDATE_STRIPS))
+    width = (box.valence_max - box.valence_min) / CANDIDATE_STRIPS
+    base = _in_box(box).exclude(id__in=exclude_ids) if exclude_ids else _in_box(box)
+    base = base.only(*CANDIDATE_FIELDS).order_by("valence", "energy")
+    strips = []
+    for strip in range(CANDIDATE_STRIPS):
+        low = box.valence_min + strip * width
+        high = box.valence_max if strip == CANDIDATE_STRIPS - 1 else low + width
+        strips.append((low, rng.uniform(low, high), high))
+    upper = _read_strips([base.filter(valence__gte=start, valence__lte=high)[:per_strip] for _, start, high in strips])
+    short = [(low, start, n) for (low, start, _), n in zip(strips, map(len, upper)) if n < per_strip]
+    lower = _read_strips([base.filter(valence__gte=low, valence__lt=start)[: per_strip - n] for low, start, n in short])
+    return list({track.pk: track for part in upper + lower for track in part}.values())
+
+
+def _read_strips(queries: list[QuerySet[Track]]) -> list[list[Track]]:
+    """Each query's rows; one round trip where compound queries may hold LIMITs."""
+    if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        tagged = [q.annotate(strip=Value(i)) for i, q in enumerate(queries)]
+        rows: list[list[Track]] = [[] for _ in queries]
+        for track in tagged[0].union(*tagged[1:], all=True):
+            rows[track.strip].append(track)
+        return rows
+    return [list(query) for query in queries]
+
+
+def recently_recommended_track_ids(*, user: User, last: int) -> set[int]:
+    """Tracks of the user's `last` most recent recommendations."""
+    if last <= 0:
+        return set()
+    recent = Recommendation.objects.filter(user=user).order_by("-created_at", "-id").values_list("id", flat=True)[:last]
+    return set(RecommendationItem.objects.filter(recommendation__in=list(recent)).values_list("track_id", flat=True))
+
+
+def disliked_track_ids(*, user: User) -> set[int]:
+    return set(Feedback.objects.filter(user=user, value=Feedback.Value.DOWN).values_list("track_id", flat=True))
+
+
+def user_taste(*, user: User) -> Taste:
+    """Anchors from the user's Spotify top and recent tracks in the catalog and their thumbs up;
+    thumbs down as tracks to stay away from; the artists of all their favourites."""
+    anchors: dict[int, Anchor] = {}
+    artists: set[str] = set()
+    for item in TasteTrack.objects.filter(user=user).select_related("track").order_by("source", "rank"):
+        artists.add(item.track.main_artist)
+        if item.track.scored and item.track_id not in anchors:
+            phrase = "a top track of yours" if item.source == TasteTrack.Source.TOP else "something you played lately"
+            anchors[item.track_id] = Anchor(item.track, phrase)
+    disliked = []
+    for feedback in Feedback.objects.filter(user=user).select_related("track"):
+        if feedback.value == Feedback.Value.DOWN:
+            disliked.append(feedback.track)
+            continue
+        artists.add(feedback.track.main_artist)
+        if feedback.track.scored:
+            anchors[feedback.track_id] = Anchor(feedback.track, "a song you liked")
+    return Taste(anchors=list(anchors.values()), disliked=disliked, artists=frozenset(artists - {""}))
+
+
+def user_recommendations(*, user: User) -> QuerySet[Recommendation]:
+    return (
+        Recommendation.objects.filter(user=user)
+        .select_related("playlist_export")
+        .annotate(item_count=Count("items"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def user_recommendation(*, user: User, pk: int) -> Recommendation:
+    """The user's recommendation with its items and tracks; raises Recommendation.DoesNotExist."""
+    items = RecommendationItem.objects.select_related("track").order_by("rank")
+    return (
+        Recommendation.objects.filter(user=user)
+        .select_related("playlist_export", "recording")
+        .prefetch_related(Prefetch("items", queryset=items))
+        .get(pk=pk)
+    )
+
+
+def user_feedback_by_track(*, user: User, track_ids: list[int]) -> dict[int, int]:
+    return dict(Feedback.objects.filter(user=user, track_id__in=track_ids).values_list("track_id", "value"))
+
+
+def user_scene_correction(*, user: User, recording_id: UUID | str | None) -> SceneCorrection | None:
+    if recording_id is None:
+        return None
+    return SceneCorrection.objects.filter(user=user, recording_id=recording_id).first()
+
+
+def playlist_export_for(*, user: User, recommendation_id: int) -> PlaylistExport | None:
+    # recommendation__pk, not recommendation_id: Django refuses out-of-range pk lookups with an
+    # empty result, while a raw foreign-key value overflows SQLite's INTEGER and raises.
+    return PlaylistExport.objects.filter(recommendation__pk=recommendation_id, recommendation__user=user).first()
+
+
+def catalog_search(*, query: str, limit: int = 50) -> QuerySet[Track]:
+    """Tracks whose name or Spotify id matches (admin only: the catalog is internal)."""
+    query = query.strip()
+    if not query:
+        return Track.objects.none()
+    return Track.objects.filter(Q(spotify_id=query) | Q(name__icontains=query)).order_by("name")[:limit]
+
+
+def scene_corrections_for_export() -> QuerySet[SceneCorrection]:
+    """Every scene correction with its recording, oldest first (one per user and recording)."""
+    return SceneCorrection.objects.select_related("recording").order_by("updated_at", "pk").iterator(chunk_size=2000)  # type: ignore[return-value]

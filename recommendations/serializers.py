@@ -1,0 +1,100 @@
+"""API input and output shapes."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rest_framework import serializers
+
+from recommendations.models import Feedback, PlaylistExport, Recommendation, RecommendationItem, Scene, Track
+
+
+class TrackSerializer(serializers.ModelSerializer):
+    spotify_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Track
+        fields: ClassVar[list[str]] = ["spotify_id", "name", "artists", "album", "genres", "spotify_url",
+                  "valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness", "tempo"]
+
+
+class CatalogTrackSerializer(TrackSerializer):
+    class Meta(TrackSerializer.Meta):
+        fields: ClassVar[list[str]] = [*TrackSerializer.Meta.fields, "loudness", "mode", "key", "scored", "source", "features_source", "updated_at"]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    track = TrackSerializer()
+    feedback = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RecommendationItem
+        fields: ClassVar[list[str]] = ["rank", "score", "reason", "track", "feedback"]
+
+    def get_feedback(self, item: RecommendationItem) -> str | None:
+        value = self.context.get("feedback", {}).get(item.track_id)
+        return {1: "up", -1: "down"}.get(value)
+
+
+class PlaylistExportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlaylistExport
+        fields: ClassVar[list[str]] = ["status", "name", "spotify_playlist_id", "spotify_url", "items_added", "message", "updated_at"]
+
+
+class RecommendationSummarySerializer(serializers.ModelSerializer):
+    recording = serializers.UUIDField(source="recording_id", read_only=True, allow_null=True)
+    playlist = PlaylistExportSerializer(source="playlist_export", read_only=True, default=None)
+    item_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Recommendation
+        fields: ClassVar[list[str]] = ["id", "created_at", "recording", "top_scene", "scene_probabilities", "model_version", "local_time", "time_zone", "item_count", "playlist"]
+
+
+class RecommendationSerializer(RecommendationSummarySerializer):
+    items = ItemSerializer(many=True, read_only=True)
+    item_count = None  # type: ignore[assignment]
+
+    class Meta(RecommendationSummarySerializer.Meta):
+        fields: ClassVar[list[str]] = [f for f in RecommendationSummarySerializer.Meta.fields if f != "item_count"] + ["criteria", "notes", "items"]
+
+
+class RecommendationCreateSerializer(serializers.Serializer):
+    recording = serializers.UUIDField()
+    timezone = serializers.CharField(required=False, allow_blank=True, help_text="IANA zone of the user, e.g. Europe/Paris.")
+    again = serializers.BooleanField(default=False, help_text="Make a new recommendation even if the recording has one.")
+
+
+class FeedbackSerializer(serializers.Serializer):
+    track = serializers.CharField(help_text="The track's Spotify id.")
+    value = serializers.ChoiceField(choices=["up", "down", "none"])
+
+
+class FeedbackOutSerializer(serializers.ModelSerializer):
+    track = serializers.CharField(source="track.spotify_id")
+    # Not get_value: that name is Field.get_value, which a nested serializer relies on.
+    value = serializers.SerializerMethodField(method_name="vote")
+
+    class Meta:
+        model = Feedback
+        fields: ClassVar[list[str]] = ["track", "value", "updated_at"]
+
+    def vote(self, feedback: Feedback) -> str:
+        return "up" if feedback.value == Feedback.Value.UP else "down"
+
+
+class SceneCorrectionSerializer(serializers.Serializer):
+    scene = serializers.CharField()
+
+
+class SceneSerializer(serializers.ModelSerializer):
+    labels: serializers.SlugRelatedField = serializers.SlugRelatedField(many=True, read_only=True, slug_field="label")
+
+    class Meta:
+        model = Scene
+        fields: ClassVar[list[str]] = ["name", "description", "rationale", "valence_min", "valence_max",
+                  "energy_min", "energy_2nd", "energy_3rd", "energy_max", "labels", "updated_at"]
+
+
+class RecommendationErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

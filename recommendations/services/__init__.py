@@ -1,0 +1,1 @@
+"""Writes, one module per area: scenes (criteria), recommendations, feedback, playlists, refresh."""

@@ -1,0 +1,167 @@
+"""Making a recommendation: from scene probabilities and local time to ranked catalog tracks."""
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from recommendations import conf, selectors
+from recommendations import criteria as rules
+from recommendations.models import Recommendation, RecommendationItem
+from recommendations.ranking import Pick, rank
+from soundscapify.time_zones import known_time_zone_or_blank
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from scenes.models import Recording
+
+ERROR_EMPTY_CATALOG = "Our song catalog is empty, so there is nothing to recommend yet. An administrator can import songs with `manage.py import_tracks`."
+ERROR_NO_KNOWN_SCENE = "None of the detected scenes is in our criteria table, so we cannot pick songs for it."
+ERROR_NOTHING_FITS = "No song in our catalog fits this scene yet (or you have heard them all recently). Try again later."
+ERROR_RECORDING_NOT_READY = "This recording has not been classified yet."
+NOTE_WIDENED = "Few songs fit this scene exactly, so we looked a little wider."
+NOTE_FEW = "Only {count} songs fit: our catalog is still small."
+NOTE_NO_TASTE = "Tell us what you like (thumbs up) or connect Spotify, and we will pick closer to your taste."
+WIDEN_STEP, WIDEN_TIMES = 0.05, 4
+
+
+class RecommendationError(Exception):
+    """No recommendation can be made; the message is for the user (the ERROR_* constants)."""
+
+
+def local_time_in(tz_name: str | None, *, at: datetime | None = None) -> datetime:
+    """`at` (default now) in the named IANA zone; an unknown or empty name means the site's zone."""
+    zone = ZoneInfo(known_time_zone_or_blank(tz_name) or settings.TIME_ZONE)
+    return (at or timezone.now()).astimezone(zone)
+
+
+def local_time_now_for(recording: Recording, requested_zone: str | None) -> datetime:
+    """Now in the zone the client asks for, else the recording's own zone, else the site's."""
+    return local_time_in(known_time_zone_or_blank(requested_zone) or recording.time_zone)
+
+
+def recommendation_create(
+    *,
+    user: User,
+    scene_probabilities: dict[str, float],
+    local_time: datetime,
+    recording: Recording | None = None,
+    model_version: str = "",
+    size: int | None = None,
+    seed: int | None = None,
+) -> Recommendation:
+    """Pick songs for the likely scenes at the user's local time and keep them in the history.
+
+    Blends the criteria of every scene with at least RECOMMENDATIONS_MIN_SCENE_PROBABILITY;
+    takes the energy band from the local hour; ranks by closeness to the blended box's
+    centre and to the user's taste; keeps artists diverse; skips the tracks of the user's
+    last few recommendations and those they gave a thumbs down.
+    Raises RecommendationError with a message for the user.
+    """
+    size = size or conf.get("RECOMMENDATIONS_SIZE")
+    if not selectors.catalog_has_scored_tracks():
+        raise RecommendationError(ERROR_EMPTY_CATALOG)
+    known = selectors.scenes_by_name()
+    weights = rules.likely_scenes(scene_probabilities, set(known), conf.get("RECOMMENDATIONS_MIN_SCENE_PROBABILITY"))
+    if not weights:
+        raise RecommendationError(ERROR_NO_KNOWN_SCENE)
+    band = rules.band_for_hour(local_time.hour)
+    box = rules.blend([(p, known[name].criteria) for name, p in weights.items()], band)
+    phrase = f"fits {_scene_phrase(weights)} {_time_phrase(local_time.hour)}"
+    picks, used_box, notes = _pick(user, box, size, phrase, random.Random(seed))
+    snapshot = {"detected": {k: round(float(v), 4) for k, v in scene_probabilities.items()}, **_snapshot(known, weights, band, box, used_box)}
+    return _store(user, recording, weights, snapshot, model_version, local_time, picks, notes)
+
+
+def _pick(
+    user: User, box: rules.Box, size: int, phrase: str, rng: random.Random
+) -> tuple[list[Pick], rules.Box, list[str]]:
+    excluded = selectors.recently_recommended_track_ids(user=user, last=conf.get("RECOMMENDATIONS_NO_REPEAT_LAST"))
+    excluded |= selectors.disliked_track_ids(user=user)
+    taste = selectors.user_taste(user=user)
+    max_per_artist = conf.get("RECOMMENDATIONS_MAX_PER_ARTIST")
+    notes: list[str] = [] if taste.anchors or taste.artists else [NOTE_NO_TASTE]
+    used = box
+    for attempt in range(WIDEN_TIMES + 1):
+        used = box.widened(WIDEN_STEP * attempt) if attempt else box
+        candidates = selectors.candidate_tracks(used, wanted=max(10 * size, 200), exclude_ids=excluded, rng=rng)
+        picks = rank(candidates, box=box, taste=taste, scene_phrase=phrase, size=size, max_per_artist=max_per_artist)
+        if len(picks) >= size:
+            break
+    if not picks:
+        raise RecommendationError(ERROR_NOTHING_FITS)
+    if used != box:
+        notes.append(NOTE_WIDENED)
+    if len(picks) < size:
+        notes.append(NOTE_FEW.format(count=len(picks)))
+    return picks, used, notes
+
+
+def _scene_phrase(weights: dict[str, float]) -> str:
+    names = [name.replace("_", " ") for name in weights][:2]
+    return " and ".join(names)
+
+
+def _time_phrase(hour: int) -> str:
+    return "this morning" if 5 <= hour < 12 else "this afternoon" if 12 <= hour < 18 else "this evening" if 18 <= hour < 23 else "tonight"
+
+
+def _snapshot(known: dict[str, Any], weights: dict[str, float], band: str, box: rules.Box, used: rules.Box) -> dict[str, Any]:
+    return {
+        "scenes": {name: known[name].criteria for name in weights},
+        "band": band,
+        "time_rule": [list(step) for step in conf.get("RECOMMENDATIONS_ENERGY_BANDS")],
+        "box": box.as_dict(),
+        "searched_box": used.as_dict(),
+    }
+
+
+@transaction.atomic
+def _store(
+    user: User, recording: Recording | None, weights: dict[str, float], snapshot: dict[str, Any],
+    model_version: str, local_time: datetime, picks: list[Pick], notes: list[str],
+) -> Recommendation:
+    recommendation = Recommendation.objects.create(
+        user=user, recording=recording, scene_probabilities={k: round(v, 4) for k, v in weights.items()},
+        top_scene=next(iter(weights)), criteria=snapshot, model_version=model_version,
+        local_time=local_time, time_zone=getattr(local_time.tzinfo, "key", ""), notes=notes,
+    )
+    RecommendationItem.objects.bulk_create(
+        RecommendationItem(recommendation=recommendation, track=p.track, rank=i, score=p.score, reason=p.reason)
+        for i, p in enumerate(picks, start=1)
+    )
+    return recommendation
+
+
+def recommendation_create_for_recording(
+    *, recording: Recording, local_time: datetime | None = None, again: bool = False, seed: int | None = None
+) -> Recommendation:
+    """The recommendation for a classified recording: the existing one unless `again` asks for a new one.
+
+    The local time defaults to the recording's time in the zone it was recorded in (the site's
+    zone when the client sent none).
+    Raises RecommendationError (ERROR_RECORDING_NOT_READY when it has no result yet).
+    """
+    from scenes.models import Recording
+
+    with transaction.atomic():
+        # The row lock makes a duplicate task wait, then find the first one's recommendation.
+        recording = Recording.objects.select_for_update(of=("self",)).select_related("result", "user").get(pk=recording.pk)
+        if not again:
+            existing = Recommendation.objects.filter(recording=recording).order_by("-created_at", "-id").first()
+            if existing is not None:
+                return existing
+        result = recording.result
+        if result is None:
+            raise RecommendationError(ERROR_RECORDING_NOT_READY)
+        return recommendation_create(
+            user=recording.user, scene_probabilities=result.scene_probabilities,
+            local_time=local_time or local_time_in(recording.time_zone, at=recording.created_at),
+            recording=recording, model_version=result.model_version, seed=seed,
+        )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from scenes import apis
+
+urlpatterns = [
+    path("recordings/", apis.RecordingListCreateApi.as_view(), name="api-recording-list"),
+    path("recordings/<uuid:recording_id>/", apis.RecordingDetailApi.as_view(), name="api-recording-detail"),
+    path(
+        "recordings/<uuid:recording_id>/reclassify/",
+        apis.RecordingReclassifyApi.as_view(),
+        name="api-recording-reclassify",
+    ),
+    path("recordings/<uuid:recording_id>/audio/", apis.RecordingAudioApi.as_view(), name="api-recording-audio"),
+]

@@ -1,0 +1,141 @@
+"""The recordings API: every endpoint sees only the requesting user's recordings."""
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from scenes import selectors, services
+from scenes.errors import RecordingRejected
+from scenes.models import Recording
+from scenes.serializers import (
+    ERROR_EXAMPLES,
+    RECORDING_DONE_EXAMPLE,
+    RECORDING_FAILED_EXAMPLE,
+    RECORDING_QUEUED_EXAMPLE,
+    ErrorSerializer,
+    RecordingSerializer,
+    RecordingUploadSerializer,
+)
+from scenes.views import audio_response, content_length
+
+TAGS = ["recordings"]
+
+
+def rejected_response(exc: RecordingRejected) -> Response:
+    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+    return Response({"code": exc.code, "detail": exc.message}, status=exc.http_status, headers=headers)
+
+
+class _UserRecordingMixin:
+    request: Request
+
+    def get_recording(self, recording_id: object) -> Recording:
+        try:
+            return selectors.recording_get(user=self.request.user, recording_id=recording_id)
+        except Recording.DoesNotExist:
+            raise Http404 from None
+
+
+class RecordingPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class RecordingListCreateApi(GenericAPIView):
+    serializer_class = RecordingSerializer
+    pagination_class = RecordingPagination
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Your recordings, newest first",
+        responses=RecordingSerializer(many=True),
+        examples=[RECORDING_DONE_EXAMPLE],
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.recording_list(user=request.user))
+        return self.get_paginated_response(RecordingSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Upload a recording",
+        description=(
+            "Multipart upload, field `file`. The file is validated before anything is queued: size, "
+            "duration and real audio content (the decoded header decides, not the extension or the "
+            "Content-Type). The answer comes at once with status `queued`: poll the recording until "
+            "its status is `done` or `failed`."
+        ),
+        request={"multipart/form-data": RecordingUploadSerializer},
+        responses={
+            201: RecordingSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="Not audio, truncated, too short/long, silent"),
+            413: OpenApiResponse(ErrorSerializer, description="File over the size limit, or storage quota full"),
+            429: OpenApiResponse(ErrorSerializer, description="Too many recordings in the last hour; see Retry-After"),
+        },
+        examples=[RECORDING_QUEUED_EXAMPLE, *ERROR_EXAMPLES],
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            services.upload_size_check(content_length=content_length(request))
+            serializer = RecordingUploadSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            recording = services.recording_create(
+                user=request.user, upload=serializer.validated_data["file"],
+                time_zone=serializer.validated_data.get("time_zone", ""),
+            )
+        except RecordingRejected as exc:
+            return rejected_response(exc)
+        return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
+
+
+class RecordingDetailApi(_UserRecordingMixin, GenericAPIView):
+    serializer_class = RecordingSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="One recording, with its status and result",
+        description="Poll this until `status` is `done` (the result is filled in) or `failed` (see `error_message`).",
+        examples=[RECORDING_DONE_EXAMPLE, RECORDING_QUEUED_EXAMPLE, RECORDING_FAILED_EXAMPLE],
+    )
+    def get(self, request: Request, recording_id: str) -> Response:
+        return Response(RecordingSerializer(self.get_recording(recording_id)).data)
+
+    @extend_schema(tags=TAGS, summary="Delete a recording and its audio", responses={204: None})
+    def delete(self, request: Request, recording_id: str) -> Response:
+        services.recording_delete(recording=self.get_recording(recording_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RecordingReclassifyApi(_UserRecordingMixin, GenericAPIView):
+    serializer_class = RecordingSerializer
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Classify a recording again with the active model",
+        request=None,
+        responses={202: RecordingSerializer, 409: OpenApiResponse(ErrorSerializer, description="Audio deleted")},
+        examples=[RECORDING_QUEUED_EXAMPLE],
+    )
+    def post(self, request: Request, recording_id: str) -> Response:
+        try:
+            recording = services.recording_reclassify(recording=self.get_recording(recording_id))
+        except RecordingRejected as exc:
+            return rejected_response(exc)
+        return Response(RecordingSerializer(recording).data, status=status.HTTP_202_ACCEPTED)
+
+
+class RecordingAudioApi(_UserRecordingMixin, GenericAPIView):
+    @extend_schema(
+        tags=TAGS,
+        summary="The recording's own audio, for its owner only",
+        responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY, 404: None},
+    )
+    def get(self, request: Request, recording_id: str) -> HttpResponse:
+        return audio_response(self.get_recording(recording_id), request.headers.get("Range", ""))

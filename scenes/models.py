@@ -1,0 +1,94 @@
+"""A person's recording of the sound around them, and the scene model's results for it."""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH
+
+
+def recording_upload_to(recording: Recording, filename: str) -> str:
+    """`recordings/<user id>/<recording id>.<ext>`: the client's filename never reaches storage.
+
+    `filename` is the name the service chose (`<id>.<ext>`); only its extension is kept.
+    """
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"recordings/{recording.user_id}/{recording.id}.{extension}"
+
+
+class Recording(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    # A UUID: ids in URLs say nothing about how many recordings exist, and the storage
+    # name is the id itself.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recordings")
+    # Empty once the raw audio has been deleted by the retention job; results stay.
+    file = models.FileField(upload_to=recording_upload_to, max_length=255, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    duration_s = models.FloatField()
+    sample_rate = models.PositiveIntegerField()
+    channels = models.PositiveSmallIntegerField(default=1)
+    format = models.CharField(max_length=32)
+    size_bytes = models.PositiveBigIntegerField()
+    # Where the user was: their local time of day picks the energy band of the recommendation.
+    time_zone = models.CharField(
+        max_length=TIME_ZONE_MAX_LENGTH, blank=True, help_text="IANA zone of the user when they recorded; empty means the site's zone."
+    )
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.CharField(max_length=255, blank=True)
+    # The classification request in flight: a task whose job id is not this one is stale.
+    job_id = models.UUIDField(default=uuid.uuid4)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.OneToOneField(
+        "scenes.SceneResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="current_for"
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    audio_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_filename or self.id} ({self.status})"
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.file)
+
+
+class SceneResult(models.Model):
+    """One classification of one recording; `job_id` makes storing it idempotent.
+
+    A recording classified again gets a new row; `Recording.result` points at the latest.
+    """
+
+    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="results")
+    job_id = models.UUIDField(unique=True)
+    scene_probabilities = models.JSONField(default=dict)
+    top_scene = models.CharField(max_length=64)
+    confidence = models.FloatField()
+    top_labels = models.JSONField(default=list)  # [[label, probability], ...], the five likeliest
+    timeline = models.JSONField(default=list)  # [{start_s, end_s, scenes, top_scene}, ...]
+    model_version = models.CharField(max_length=64)
+    processing_ms = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.top_scene} {self.confidence:.2f} ({self.model_version})"

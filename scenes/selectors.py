@@ -1,0 +1,43 @@
+"""Reads on recordings, always scoped to one user."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from scenes.models import Recording
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def recording_list(*, user: AbstractBaseUser) -> QuerySet[Recording]:
+    """The user's recordings, newest first, with their current result."""
+    return Recording.objects.filter(user=user).select_related("result").order_by("-created_at")
+
+
+def recording_get(*, user: AbstractBaseUser, recording_id: object) -> Recording:
+    """The user's recording `recording_id`; raises Recording.DoesNotExist for anyone else's."""
+    return recording_list(user=user).get(pk=recording_id)
+
+
+def timeline_segments(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs of consecutive windows with the same top scene, as contiguous segments.
+
+    Windows overlap (a 5 s window every 2.5 s), so a segment runs from its first window's
+    start to the next segment's start; the last one ends with the last window. Each has
+    `start_s`, `end_s`, `scene` and `probability`, the scene's mean over its windows.
+    """
+    runs: list[list[dict[str, Any]]] = []
+    for window in timeline:
+        if runs and runs[-1][0]["top_scene"] == window["top_scene"]:
+            runs[-1].append(window)
+        else:
+            runs.append([window])
+    segments = []
+    for index, run in enumerate(runs):
+        scene = run[0]["top_scene"]
+        end = runs[index + 1][0]["start_s"] if index + 1 < len(runs) else run[-1]["end_s"]
+        probability = sum(window["scenes"].get(scene, 0.0) for window in run) / len(run)
+        segments.append({"start_s": run[0]["start_s"], "end_s": end, "scene": scene, "probability": probability})
+    return segments

@@ -1,0 +1,154 @@
+"""API shapes of recordings and their results."""
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
+from rest_framework import serializers
+
+from scenes.errors import (
+    RATE_LIMITED_MESSAGE,
+    SILENT_MESSAGE,
+    TOO_LARGE_MESSAGE,
+    TOO_LONG_MESSAGE,
+    UNDECODABLE_MESSAGE,
+)
+from scenes.models import Recording, SceneResult
+from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH, is_known_time_zone
+
+
+class RecordingUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="The audio: WAV, FLAC, OGG, Opus, MP3, M4A or WebM. Its content decides, not its name.",
+        allow_empty_file=True,  # an empty file gets our own message, not DRF's
+    )
+    time_zone = serializers.CharField(
+        required=False, allow_blank=True, max_length=TIME_ZONE_MAX_LENGTH,
+        help_text="The user's IANA time zone, e.g. Europe/Paris: their local time picks the songs' energy. "
+        "Defaults to the site's zone.",
+    )
+
+    def validate_time_zone(self, value: str) -> str:
+        if value and not is_known_time_zone(value):
+            raise serializers.ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Paris.")
+        return value
+
+
+class TopLabelSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class TimelineWindowSerializer(serializers.Serializer):
+    start_s = serializers.FloatField()
+    end_s = serializers.FloatField()
+    top_scene = serializers.CharField()
+    scenes = serializers.DictField(child=serializers.FloatField())
+
+
+class SceneResultSerializer(serializers.ModelSerializer):
+    scene_probabilities = serializers.DictField(child=serializers.FloatField())
+    top_labels = TopLabelSerializer(many=True, help_text="The five likeliest labels, likeliest first.")
+    timeline = TimelineWindowSerializer(many=True, help_text="The scenes of each analysis window.")
+    classified_at = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = SceneResult
+        fields = [
+            "top_scene", "confidence", "scene_probabilities", "top_labels", "timeline",
+            "model_version", "processing_ms", "classified_at",
+        ]
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    result = SceneResultSerializer(allow_null=True, help_text="Null until the first classification is done.")
+    has_audio = serializers.BooleanField(help_text="False once the retention job has deleted the raw audio.")
+    audio_url = serializers.SerializerMethodField()
+    page_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recording
+        fields = [
+            "id", "status", "error_code", "error_message", "original_filename", "duration_s", "sample_rate",
+            "channels", "format", "size_bytes", "time_zone", "has_audio", "audio_url", "page_url", "result",
+            "created_at", "updated_at", "completed_at", "audio_deleted_at",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_audio_url(self, recording: Recording) -> str | None:
+        return reverse("api-recording-audio", args=[recording.id]) if recording.has_audio else None
+
+    def get_page_url(self, recording: Recording) -> str:
+        return reverse("scenes:detail", args=[recording.id])
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable: too_large, too_long, silent, rate_limited, ...")
+    detail = serializers.CharField(help_text="A message to show the user as it is.")
+
+
+_EXAMPLE_ID = "3f6c1f2e-8d1b-4a53-9a0e-5b7c2d9e4f10"
+_EXAMPLE_RESULT = {
+    "top_scene": "rain",
+    "confidence": 0.81,
+    "scene_probabilities": {"rain": 0.81, "street": 0.09, "nature": 0.06, "home": 0.04},
+    "top_labels": [
+        {"label": "rain", "probability": 0.74},
+        {"label": "thunderstorm", "probability": 0.07},
+        {"label": "engine", "probability": 0.05},
+        {"label": "wind", "probability": 0.04},
+        {"label": "pouring_water", "probability": 0.03},
+    ],
+    "timeline": [
+        {"start_s": 0.0, "end_s": 5.0, "top_scene": "rain", "scenes": {"rain": 0.84, "street": 0.08}},
+        {"start_s": 2.5, "end_s": 7.5, "top_scene": "rain", "scenes": {"rain": 0.78, "street": 0.11}},
+    ],
+    "model_version": "esc50-cnn-2026.11.22",
+    "processing_ms": 142,
+    "classified_at": "2026-11-22T09:30:02Z",
+}
+_EXAMPLE_RECORDING = {
+    "id": _EXAMPLE_ID,
+    "status": "done",
+    "error_code": "",
+    "error_message": "",
+    "original_filename": "balcony.webm",
+    "duration_s": 7.5,
+    "sample_rate": 48000,
+    "channels": 1,
+    "format": "matroska,webm",
+    "size_bytes": 61234,
+    "has_audio": True,
+    "audio_url": f"/api/v1/recordings/{_EXAMPLE_ID}/audio/",
+    "page_url": f"/scenes/{_EXAMPLE_ID}/",
+    "result": _EXAMPLE_RESULT,
+    "created_at": "2026-11-22T09:30:00Z",
+    "updated_at": "2026-11-22T09:30:02Z",
+    "completed_at": "2026-11-22T09:30:02Z",
+    "audio_deleted_at": None,
+}
+RECORDING_DONE_EXAMPLE = OpenApiExample("Classified", value=_EXAMPLE_RECORDING, response_only=True)
+RECORDING_QUEUED_EXAMPLE = OpenApiExample(
+    "Just uploaded",
+    value={**_EXAMPLE_RECORDING, "status": "queued", "result": None, "completed_at": None},
+    response_only=True,
+)
+RECORDING_FAILED_EXAMPLE = OpenApiExample(
+    "Failed",
+    value={
+        **_EXAMPLE_RECORDING, "status": "failed", "result": None, "has_audio": False, "audio_url": None,
+        "error_code": "silent", "error_message": SILENT_MESSAGE,
+    },
+    response_only=True,
+)
+
+
+def _error_example(name: str, status: int, code: str, detail: str) -> OpenApiExample:
+    return OpenApiExample(name, value={"code": code, "detail": detail}, response_only=True, status_codes=[str(status)])
+
+
+ERROR_EXAMPLES = [
+    _error_example("Too long", 400, "too_long", TOO_LONG_MESSAGE.format(limit_s=120)),
+    _error_example("Not audio", 400, "undecodable", UNDECODABLE_MESSAGE),
+    _error_example("Too large", 413, "too_large", TOO_LARGE_MESSAGE.format(limit_mb=20)),
+    _error_example("Rate limited", 429, "rate_limited", RATE_LIMITED_MESSAGE.format(limit=30)),
+]

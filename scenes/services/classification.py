@@ -1,0 +1,250 @@
+"""Classification: queued after commit, run by a worker, its result stored exactly once.
+
+Each classification request has a `job_id` (Recording.job_id). Deliveries of a job are
+at-least-once (acks_late, reject_on_worker_lost, Redis redelivery, the stale sweep), so
+everything here is idempotent per job: SceneResult.job_id is unique.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ml.decoding import DecodedAudio, decode_audio
+from ml.errors import AudioError, ModelArtifactError
+from scenes.errors import MODEL_UNAVAILABLE_MESSAGE, NO_AUDIO_MESSAGE, PROCESSING_FAILED_MESSAGE, AudioGone
+from scenes.models import Recording, SceneResult
+from scenes.services.storage import recording_audio_delete
+from soundscapify.celery import BROKER_ERRORS, PUBLISH_RETRY_POLICY
+
+logger = logging.getLogger(__name__)
+JobId = uuid.UUID | str
+# Deliveries of one job before we give up: a file that kills the worker every time would
+# otherwise be redelivered forever. Covers the first try, three retries and a redelivery.
+MAX_ATTEMPTS = 5
+PENDING = (Recording.Status.QUEUED, Recording.Status.PROCESSING)
+RECOMMENDATIONS_TASK = "recommendations.tasks.recommend_for_recording"
+
+
+class NoAudioError(AudioError):
+    code = "no_audio"
+    default_message = NO_AUDIO_MESSAGE
+
+
+def enqueue_on_commit(recording: Recording) -> None:
+    """Send the recording's current job to the `ml` queue once the transaction commits.
+
+    Never raises for a broker that is down: see _send_job.
+    """
+    recording_id, job_id = str(recording.id), str(recording.job_id)
+    transaction.on_commit(lambda: _send_job(recording_id, job_id))
+
+
+def _send_job(recording_id: str, job_id: str) -> None:
+    """Publish one classification job; a broker that is down or hangs is logged, not raised.
+
+    This runs after the commit: the recording exists and stays queued whatever happens here.
+    Raising would turn an accepted upload into a 500 (the client uploads again: a twin
+    recording) for a job that recordings_requeue_stale sends anyway once the broker is back.
+    """
+    from scenes.tasks import classify_recording
+
+    try:
+        classify_recording.apply_async((recording_id, job_id), retry_policy=PUBLISH_RETRY_POLICY)
+    except BROKER_ERRORS:
+        logger.warning("Broker unreachable: recording %s (job %s) stays queued for the stale sweep", recording_id, job_id)
+
+
+def recording_classify(*, recording_id: JobId, job_id: JobId) -> Recording | None:
+    """Classify the recording for job `job_id` and store the result once; returns the recording.
+
+    Safe to run any number of times: a job that has finished (done or failed), that a newer
+    job replaced, or whose recording is gone does nothing and returns None. A bad file
+    marks the recording failed with its message (and deletes the audio). Transient
+    errors (storage, database) propagate for the task to retry.
+    """
+    recording = _start_processing(recording_id, job_id)
+    if recording is None:
+        return None
+    try:
+        audio = _decode(recording)
+        result = _classify(audio.samples, audio.sample_rate)
+    except AudioError as exc:
+        return recording_fail(recording=recording, job_id=job_id, code=exc.code, message=exc.message, delete_audio=True)
+    except ModelArtifactError:
+        logger.exception("Scene model unavailable for recording %s", recording.id)
+        message = MODEL_UNAVAILABLE_MESSAGE
+        return recording_fail(recording=recording, job_id=job_id, code="model_unavailable", message=message)
+    if _store_result(recording, job_id, result):
+        recording.refresh_from_db()
+        _after_classification(recording)
+    return recording
+
+
+def _start_processing(recording_id: JobId, job_id: JobId) -> Recording | None:
+    pending = Recording.objects.filter(pk=recording_id, job_id=job_id, status__in=PENDING)
+    now = timezone.now()
+    started = pending.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=Recording.Status.PROCESSING, attempts=F("attempts") + 1, processing_started_at=now, updated_at=now
+    )
+    if started:
+        return Recording.objects.filter(pk=recording_id).first()  # None if deleted meanwhile
+    exhausted = pending.first()
+    if exhausted is not None:
+        logger.error("Recording %s: job %s started %s times, never finished", recording_id, job_id, exhausted.attempts)
+        recording_fail(recording=exhausted, job_id=job_id, code="unavailable", message=PROCESSING_FAILED_MESSAGE)
+    return None
+
+
+def _decode(recording: Recording) -> DecodedAudio:
+    if not recording.file:
+        raise NoAudioError()
+    with recording.file.open("rb") as handle:
+        data = handle.read()
+    return decode_audio(data, max_duration_s=settings.SCENES_MAX_DURATION_S)
+
+
+def _classify(samples: Any, sample_rate: int) -> Any:
+    # Imported here: ml.inference loads TensorFlow, which only worker children may do.
+    from ml.inference import classify_samples
+
+    return classify_samples(samples, sample_rate, label_to_scene=admin_label_to_scene())
+
+
+def admin_label_to_scene() -> dict[str, str] | None:
+    """The label -> scene table the admin edits, through SCENES_LABEL_TO_SCENE_PROVIDER.
+
+    A dotted path rather than an import: the table lives in the recommendations app,
+    which depends on this one.
+    """
+    provider = settings.SCENES_LABEL_TO_SCENE_PROVIDER
+    return import_string(provider)() if provider else None
+
+
+def _store_result(recording: Recording, job_id: JobId, result: Any) -> bool:
+    """Store `result` unless this job's result exists or a newer job replaced it."""
+    try:
+        with transaction.atomic():
+            current = Recording.objects.select_for_update().get(pk=recording.pk)
+            if str(current.job_id) != str(job_id) or SceneResult.objects.filter(job_id=job_id).exists():
+                return False
+            stored = SceneResult.objects.create(recording=current, job_id=job_id, **_result_fields(result))
+            now = timezone.now()
+            Recording.objects.filter(pk=current.pk).update(
+                result=stored, status=Recording.Status.DONE, error_code="", error_message="",
+                completed_at=now, updated_at=now,
+            )
+    except IntegrityError:
+        # A twin delivery of the same job stored it between our check and our insert.
+        return False
+    except Recording.DoesNotExist:
+        return False
+    return True
+
+
+def _result_fields(result: Any) -> dict[str, Any]:
+    return {
+        "scene_probabilities": {scene: float(p) for scene, p in result.scene_probabilities.items()},
+        "top_scene": result.top_scene,
+        "confidence": float(result.confidence),
+        "top_labels": [{"label": label, "probability": float(p)} for label, p in result.top_labels],
+        "timeline": [_window(window) for window in result.timeline],
+        "model_version": result.model_version,
+        "processing_ms": round(result.processing_ms),
+    }
+
+
+def _window(window: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "start_s": float(window["start_s"]),
+        "end_s": float(window["end_s"]),
+        "top_scene": window["top_scene"],
+        "scenes": {scene: float(p) for scene, p in window["scenes"].items()},
+    }
+
+
+def recording_fail(
+    *, recording: Recording, job_id: JobId, code: str, message: str, delete_audio: bool = False
+) -> Recording:
+    """Mark the recording failed for job `job_id` (a newer or finished job is left alone); returns it."""
+    with transaction.atomic():
+        pending = Recording.objects.filter(pk=recording.pk, job_id=job_id, status__in=PENDING)
+        now = timezone.now()
+        changed = pending.update(
+            status=Recording.Status.FAILED, error_code=code, error_message=message, completed_at=now, updated_at=now
+        )
+        if not changed:
+            return recording  # a newer job, a finished one, or a deleted recording: leave it be
+        recording.refresh_from_db()
+        if delete_audio and recording.file:
+            # A file we cannot classify is of no use to anyone: do not keep it.
+            recording_audio_delete(recording)
+    return recording
+
+
+def _after_classification(recording: Recording) -> None:
+    """Hook run once per stored result: asks for recommendations when that part exists.
+
+    The task is sent by name, and only when a task of that name is registered, so this
+    app works without the recommendations app and never imports it.
+    """
+    from celery import current_app
+
+    if RECOMMENDATIONS_TASK in current_app.tasks:
+        recording_id = str(recording.id)
+        transaction.on_commit(lambda: _ask_for_recommendations(recording_id))
+
+
+def _ask_for_recommendations(recording_id: str) -> None:
+    from celery import current_app
+
+    try:
+        current_app.send_task(RECOMMENDATIONS_TASK, args=[recording_id], queue="default")
+    except BROKER_ERRORS:
+        # The result is stored and the recording done: a broker outage must not fail the
+        # classification task after the fact. The recommendations page makes the same
+        # attempt when the user opens it.
+        logger.warning("Broker unreachable: no recommendations requested for recording %s", recording_id)
+
+
+def recording_reclassify(*, recording: Recording) -> Recording:
+    """Queue a new job with the active model; the current result stays until the new one replaces it.
+
+    Raises AudioGone when the raw audio has been deleted.
+    """
+    if not recording.file:
+        raise AudioGone("no_audio", NO_AUDIO_MESSAGE)
+    with transaction.atomic():
+        recording.job_id = uuid.uuid4()
+        recording.status = Recording.Status.QUEUED
+        recording.error_code = recording.error_message = ""
+        recording.attempts = 0
+        recording.completed_at = None
+        fields = ["job_id", "status", "error_code", "error_message", "attempts", "completed_at", "updated_at"]
+        recording.save(update_fields=fields)
+        enqueue_on_commit(recording)
+    return recording
+
+
+def recordings_requeue_stale(*, older_than: timedelta | None = None) -> int:
+    """Send again the jobs of recordings queued or processing for longer than `older_than`.
+
+    A message can be lost without any worker error: the filesystem broker drops the task of
+    a worker killed outright, a broker can lose its data. The job id stays the same, so a
+    job that was only slow is not stored twice. Returns how many were sent again.
+    """
+    limit = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT) if older_than is None else older_than
+    now = timezone.now()
+    requeued = 0
+    for recording in Recording.objects.filter(status__in=PENDING, updated_at__lt=now - limit).iterator():
+        Recording.objects.filter(pk=recording.pk).update(updated_at=now)  # the next sweep waits again
+        enqueue_on_commit(recording)
+        requeued += 1
+    return requeued

@@ -1,0 +1,113 @@
+"""Uploads: validated, within quotas, stored under our own name, then queued."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from scenes.audio import inspect_audio
+from scenes.errors import RATE_LIMITED_MESSAGE, STORAGE_FULL_MESSAGE, TOO_LARGE_MESSAGE, RateLimited, UploadTooLarge
+from scenes.models import Recording
+from scenes.services.classification import enqueue_on_commit
+from soundscapify.time_zones import known_time_zone_or_blank
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+MB = 1024 * 1024
+RATE_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_bytes: int
+    min_duration_s: float
+    max_duration_s: float
+    recordings_per_hour: int
+    storage_per_user_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> UploadLimits:
+        return cls(
+            max_bytes=settings.SCENES_MAX_UPLOAD_BYTES,
+            min_duration_s=settings.SCENES_MIN_DURATION_S,
+            max_duration_s=settings.SCENES_MAX_DURATION_S,
+            recordings_per_hour=settings.SCENES_RECORDINGS_PER_HOUR,
+            storage_per_user_bytes=settings.SCENES_STORAGE_PER_USER_BYTES,
+        )
+
+
+# Room for the multipart envelope around the file.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def upload_size_check(*, content_length: int) -> None:
+    """Refuse a request body that cannot hold an acceptable file, before it is read.
+
+    Raises UploadTooLarge (413). Without this, Django would first spool the whole body to disk.
+    """
+    limit = settings.SCENES_MAX_UPLOAD_BYTES
+    if content_length > limit + MULTIPART_OVERHEAD_BYTES:
+        raise UploadTooLarge("too_large", TOO_LARGE_MESSAGE.format(limit_mb=limit / MB))
+
+
+def recording_create(*, user: AbstractBaseUser, upload: UploadedFile, time_zone: str = "") -> Recording:
+    """Validate `upload`, store it and queue its classification once the row is committed.
+
+    `time_zone` is the user's IANA zone; an unknown one is dropped (the site's zone applies).
+
+    Raises UploadTooLarge (413), RateLimited (429) or InvalidAudio (400); nothing is
+    stored when it raises.
+    """
+    limits = UploadLimits.from_settings()
+    if upload.size > limits.max_bytes:
+        raise UploadTooLarge("too_large", TOO_LARGE_MESSAGE.format(limit_mb=limits.max_bytes / MB))
+    with transaction.atomic():
+        # One upload at a time per user, so that two parallel ones cannot both pass a quota.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        _check_quotas(user, upload.size, limits)
+        audio = inspect_audio(upload, min_duration_s=limits.min_duration_s, max_duration_s=limits.max_duration_s)
+        recording = Recording(
+            user=user,
+            original_filename=(upload.name or "")[:255],
+            duration_s=audio.duration_s,
+            sample_rate=audio.sample_rate,
+            channels=audio.channels,
+            format=audio.format,
+            size_bytes=upload.size,
+            time_zone=known_time_zone_or_blank(time_zone),
+        )
+        _save_with_file(recording, upload, audio.extension)
+        enqueue_on_commit(recording)
+    return recording
+
+
+def _check_quotas(user: AbstractBaseUser, size: int, limits: UploadLimits) -> None:
+    since = timezone.now() - RATE_WINDOW
+    recent = Recording.objects.filter(user=user, created_at__gte=since).order_by("created_at")
+    if recent.count() >= limits.recordings_per_hour:
+        oldest = recent.values_list("created_at", flat=True).first()
+        retry_after = max(1, int((oldest + RATE_WINDOW - timezone.now()).total_seconds()) + 1)
+        message = RATE_LIMITED_MESSAGE.format(limit=limits.recordings_per_hour)
+        raise RateLimited("rate_limited", message, retry_after_s=retry_after)
+    used = Recording.objects.filter(user=user).exclude(file="").aggregate(total=Sum("size_bytes"))["total"] or 0
+    if used + size > limits.storage_per_user_bytes:
+        message = STORAGE_FULL_MESSAGE.format(limit_mb=limits.storage_per_user_bytes / MB)
+        raise UploadTooLarge("storage_full", message)
+
+
+def _save_with_file(recording: Recording, upload: UploadedFile, extension: str) -> None:
+    # The name we hand to storage is ours; upload_to turns it into recordings/<user>/<id>.<ext>.
+    recording.file.save(f"{recording.id}.{extension}", upload, save=False)
+    try:
+        recording.save()
+    except BaseException:
+        recording.file.delete(save=False)
+        raise

@@ -1,0 +1,21 @@
+"""Storage follows the rows: a deleted recording's file goes once the deletion commits.
+
+A receiver rather than a service call because rows also go by cascade (a user deleting
+their account) and by the admin's bulk delete, which call no service.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from scenes.models import Recording
+
+
+@receiver(post_delete, sender=Recording, dispatch_uid="scenes.delete_recording_file")
+def delete_recording_file(sender: type[Recording], instance: Recording, **kwargs: Any) -> None:
+    if instance.file:
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))

@@ -1,0 +1,32 @@
+"""How scenes read on a page: "work_study" -> "Work & study", with its description."""
+from __future__ import annotations
+
+from django import template
+
+from ml.scenes import SCENES
+
+register = template.Library()
+LABELS = {"work_study": "Work & study"}
+
+
+@register.filter
+def scene_label(scene: str) -> str:
+    return LABELS.get(scene, scene.replace("_", " ").capitalize())
+
+
+@register.filter
+def scene_description(scene: str) -> str:
+    return SCENES.get(scene, "")
+
+
+@register.filter
+def percent(probability: float) -> str:
+    """0.8123 -> "81%"; the bars' widths and the numbers beside them agree."""
+    return f"{round(float(probability) * 100)}%"
+
+
+@register.filter
+def clock(seconds: float) -> str:
+    """75.0 -> "1:15"."""
+    whole = int(round(float(seconds)))
+    return f"{whole // 60}:{whole % 60:02d}"

@@ -1,0 +1,166 @@
+"""Pages: capture ("What does it sound like here?"), result, history; audio for its owner."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from scenes import selectors, services
+from scenes.audio import CONTENT_TYPES
+from scenes.errors import RecordingRejected
+from scenes.forms import RecordingUploadForm
+from scenes.models import Recording
+
+HISTORY_PAGE_SIZE = 20
+RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
+# A player asking for "bytes=0-" gets the file in pieces of this size, not all of it in memory.
+MAX_RANGE_BYTES = 2 * 1024 * 1024
+RECORD_SECONDS = (5, 10, 15, 20, 30)
+
+
+def _recording_or_404(request: HttpRequest, recording_id: object) -> Recording:
+    try:
+        return selectors.recording_get(user=request.user, recording_id=recording_id)
+    except Recording.DoesNotExist:
+        raise Http404 from None
+
+
+def content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def audio_response(recording: Recording, range_header: str = "") -> HttpResponse:
+    """The recording's audio, private to the browser that asked; 404 once it has been deleted.
+
+    Answers a single byte range with 206, so that a player can seek.
+    """
+    if not recording.has_audio:
+        raise Http404
+    extension = recording.file.name.rsplit(".", 1)[-1]
+    content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
+    try:
+        handle = recording.file.open("rb")
+    except FileNotFoundError:  # removed from storage behind our back (a purge, an operator)
+        raise Http404 from None
+    byte_range = _byte_range(range_header, recording.file.size)
+    if byte_range is None:
+        response: HttpResponse = FileResponse(handle, content_type=content_type)
+    else:
+        response = _partial_response(handle, byte_range, recording.file.size, content_type)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `bytes=` range, capped at MAX_RANGE_BYTES; None for the whole file."""
+    match = RANGE_PATTERN.fullmatch(header.strip())
+    if not match or match.group(1) == match.group(2) == "":
+        return None  # absent, multiple or malformed ranges: the whole file, as RFC 9110 allows
+    if match.group(1) == "":  # the last N bytes
+        first, last = max(0, size - int(match.group(2))), size - 1
+    else:
+        first = int(match.group(1))
+        last = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
+    return first, min(last, first + MAX_RANGE_BYTES - 1)
+
+
+def _partial_response(handle: Any, byte_range: tuple[int, int], size: int, content_type: str) -> HttpResponse:
+    first, last = byte_range
+    if first >= size or first > last:
+        handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    with handle:
+        handle.seek(first)
+        data = handle.read(last - first + 1)
+    response = HttpResponse(data, status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return response
+
+
+@login_required
+@require_GET
+def capture(request: HttpRequest) -> HttpResponse:
+    return _render_capture(request, RecordingUploadForm())
+
+
+def _render_capture(
+    request: HttpRequest, form: RecordingUploadForm, status: int = 200, error: str = ""
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "error": error,
+        "record_seconds": RECORD_SECONDS,
+        "max_upload_mb": settings.SCENES_MAX_UPLOAD_BYTES / (1024 * 1024),
+        "max_duration_s": settings.SCENES_MAX_DURATION_S,
+        "recent": selectors.recording_list(user=request.user)[:5],
+    }
+    return render(request, "scenes/capture.html", context, status=status)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    try:
+        services.upload_size_check(content_length=content_length(request))
+        form = RecordingUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _render_capture(request, form, status=400)
+        recording = services.recording_create(
+            user=request.user, upload=form.cleaned_data["file"], time_zone=form.cleaned_data["time_zone"]
+        )
+    except RecordingRejected as exc:
+        response = _render_capture(request, RecordingUploadForm(), status=exc.http_status, error=exc.message)
+        if exc.retry_after_s:
+            response["Retry-After"] = str(exc.retry_after_s)
+        return response
+    return redirect("scenes:detail", recording.id)
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, recording_id: object) -> HttpResponse:
+    recording = _recording_or_404(request, recording_id)
+    result = recording.result
+    context = {
+        "recording": recording,
+        "result": result,
+        "scenes": sorted(result.scene_probabilities.items(), key=lambda item: -item[1]) if result else [],
+        "pending": recording.status in (Recording.Status.QUEUED, Recording.Status.PROCESSING),
+        "segments": selectors.timeline_segments(result.timeline) if result else [],
+    }
+    return render(request, "scenes/detail.html", context)
+
+
+@login_required
+@require_GET
+def audio(request: HttpRequest, recording_id: object) -> HttpResponse:
+    return audio_response(_recording_or_404(request, recording_id), request.headers.get("Range", ""))
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.recording_list(user=request.user), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "retention_days": settings.SCENES_AUDIO_RETENTION_DAYS}
+    return render(request, "scenes/history.html", context)
+
+
+@login_required
+@require_POST
+def delete(request: HttpRequest, recording_id: object) -> HttpResponse:
+    services.recording_delete(recording=_recording_or_404(request, recording_id))
+    return redirect("scenes:history")

@@ -1,0 +1,24 @@
+"""URLconf for middleware tests: the project's URLs plus views that call Spotify."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+
+from accounts.spotify import SpotifyClient
+from soundscapify.urls import urlpatterns as project_urlpatterns
+
+
+def spotify_profile_page(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(SpotifyClient.for_user(request.user).profile().display_name)
+
+
+def spotify_profile_api(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"name": SpotifyClient.for_user(request.user).profile().display_name})
+
+
+urlpatterns = [
+    path("probe/spotify-profile/", spotify_profile_page),
+    path("api/v1/probe/spotify-profile/", spotify_profile_api),
+    *project_urlpatterns,
+]

@@ -1,0 +1,99 @@
+"""Fixtures for the scene model: synthetic datasets and one tiny trained artifact per session."""
+
+from __future__ import annotations
+
+import csv
+import os
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+SYNTH_LABELS = ("rain", "siren")
+
+
+def synth_clip(label: str, duration_s: float, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Rain is broadband noise; a siren is a sweeping tone."""
+    n = int(duration_s * sample_rate)
+    if label == "rain":
+        return (0.1 * rng.standard_normal(n)).astype(np.float32)
+    t = np.arange(n) / sample_rate
+    freq = 700 + 300 * np.sin(2 * np.pi * 0.5 * t + rng.uniform(0, 6))
+    return (0.3 * np.sin(2 * np.pi * np.cumsum(freq) / sample_rate)).astype(np.float32)
+
+
+def write_esc50_dataset(root: Path, clips_per_fold: int = 2, folds: tuple[int, ...] = (1, 2)) -> tuple[Path, Path]:
+    """An ESC-50-shaped dataset of 2-second FLAC clips; returns (metadata CSV, audio dir)."""
+    audio = root / "audio"
+    audio.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    rows = []
+    for fold in folds:
+        for target, label in enumerate(SYNTH_LABELS):
+            for k in range(clips_per_fold):
+                name = f"{fold}-{k}{target}-A-{target}.flac"
+                sf.write(audio / name, synth_clip(label, 2.0, 16000, rng), 16000)
+                rows.append(
+                    {
+                        "filename": name,
+                        "fold": fold,
+                        "target": target,
+                        "category": label,
+                        "esc10": "FALSE",
+                        "src_file": f"{k}{target}",
+                        "take": "A",
+                    }
+                )
+    metadata = root / "esc50.csv"
+    with open(metadata, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    (root / "LICENSE").write_text("synthetic test clips\n")
+    return metadata, audio
+
+
+@pytest.fixture(scope="session")
+def synthetic_dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return write_esc50_dataset(tmp_path_factory.mktemp("esc50"))
+
+
+@pytest.fixture(scope="session")
+def tiny_artifact(
+    synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
+) -> Path:
+    """The seed network trained for one epoch by the real command on the synthetic dataset."""
+    output = tmp_path_factory.mktemp("models") / "tiny-v1"
+    train_tiny(synthetic_dataset, output, make_current=True)
+    return output
+
+
+def train_tiny(dataset: tuple[Path, Path], output: Path, **options: object) -> None:
+    from django.core.management import call_command
+
+    # XLA's compile time would dominate a one-step training run.
+    os.environ["SCENE_TRAIN_JIT"] = "0"
+    metadata, audio = dataset
+    call_command(
+        "train_scene_model",
+        metadata=str(metadata),
+        audio_dir=str(audio),
+        train_folds="1",
+        val_folds="2",
+        arch="seed",
+        epochs=1,
+        seed=3,
+        output=str(output),
+        no_cache=True,
+        stdout=StringIO(),
+        **options,
+    )
+
+
+@pytest.fixture
+def model_dir(tiny_artifact: Path, settings: object) -> Path:
+    """Point the inference module at the tiny artifact."""
+    settings.SCENE_MODEL_DIR = tiny_artifact  # type: ignore[attr-defined]
+    return tiny_artifact

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ml.decoding import decode_audio, probe_audio
+from ml.errors import (
+    EMPTY_MESSAGE,
+    SILENT_MESSAGE,
+    TOO_LONG_MESSAGE,
+    TOO_SHORT_MESSAGE,
+    UNDECODABLE_MESSAGE,
+    AudioError,
+    EmptyAudioError,
+    SilentAudioError,
+    TooLongAudioError,
+    TooShortAudioError,
+    UndecodableAudioError,
+)
+from tests.ml.audio_helpers import FORMATS, encode, tone
+
+
+@pytest.mark.parametrize("ext", sorted(FORMATS))
+def test_it_decodes_each_format_to_mono_at_the_requested_rate(ext: str, tmp_path: Path) -> None:
+    rate = FORMATS[ext][2]
+    path = encode(tmp_path / f"clip.{ext}", tone(2.0, rate))
+
+    audio = decode_audio(path, target_sr=16000)
+
+    assert audio.sample_rate == 16000
+    assert audio.samples.ndim == 1 and audio.samples.dtype == np.float32
+    assert audio.duration_s == pytest.approx(2.0, abs=0.06)
+    assert float(np.abs(audio.samples).max()) == pytest.approx(0.3, abs=0.05)
+
+
+def test_it_keeps_the_files_rate_when_none_is_requested(tmp_path: Path) -> None:
+    audio = decode_audio(encode(tmp_path / "clip.wav", tone(1.5, 44100)))
+
+    assert audio.sample_rate == 44100
+    assert audio.format_name == "wav"
+
+
+def test_it_decodes_an_uploaded_file_and_leaves_its_position_alone(tmp_path: Path) -> None:
+    data = encode(tmp_path / "clip.webm", tone(1.5, 48000)).read_bytes()
+    upload = SimpleUploadedFile("recording.webm", data, content_type="audio/webm")
+    upload.seek(7)
+
+    audio = decode_audio(upload, target_sr=16000)
+
+    assert audio.duration_s == pytest.approx(1.5, abs=0.06)
+    assert upload.tell() == 7
+
+
+def test_probe_reads_duration_rate_and_channels(tmp_path: Path) -> None:
+    info = probe_audio(io.BytesIO(encode(tmp_path / "clip.mp3", tone(3.0, 44100)).read_bytes()))
+
+    assert info.duration_s == pytest.approx(3.0, abs=0.1)
+    assert (info.sample_rate, info.channels, info.format_name) == (44100, 2, "mp3")
+
+
+def _expect(error: type[AudioError], code: str, message: str, source: object, **kwargs: object) -> None:
+    with pytest.raises(error) as caught:
+        decode_audio(source, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.code == code
+    assert caught.value.message == message
+    assert str(caught.value) == message
+
+
+def test_bytes_that_are_not_audio_are_undecodable() -> None:
+    _expect(UndecodableAudioError, "undecodable", UNDECODABLE_MESSAGE, b"this is not audio at all" * 40)
+
+
+def test_a_missing_file_is_undecodable(tmp_path: Path) -> None:
+    _expect(UndecodableAudioError, "undecodable", UNDECODABLE_MESSAGE, tmp_path / "nope.wav")
+
+
+def test_an_empty_upload_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "empty.wav").write_bytes(b"")
+    _expect(EmptyAudioError, "empty", EMPTY_MESSAGE, tmp_path / "empty.wav")
+    _expect(EmptyAudioError, "empty", EMPTY_MESSAGE, SimpleUploadedFile("x.webm", b""))
+
+
+def test_a_container_without_samples_is_empty(tmp_path: Path) -> None:
+    sf.write(tmp_path / "none.wav", np.zeros(0, np.float32), 16000)
+    _expect(EmptyAudioError, "empty", EMPTY_MESSAGE, tmp_path / "none.wav")
+
+
+def test_a_clip_under_one_second_is_too_short(tmp_path: Path) -> None:
+    _expect(TooShortAudioError, "too_short", TOO_SHORT_MESSAGE, encode(tmp_path / "short.flac", tone(0.6, 16000)))
+
+
+def test_digital_silence_is_silent(tmp_path: Path) -> None:
+    _expect(
+        SilentAudioError, "silent", SILENT_MESSAGE, encode(tmp_path / "quiet.wav", np.zeros(32000, np.float32), 16000)
+    )
+
+
+def test_a_clip_over_the_limit_is_too_long(tmp_path: Path) -> None:
+    path = encode(tmp_path / "long.flac", tone(4.0, 16000))
+    _expect(TooLongAudioError, "too_long", TOO_LONG_MESSAGE, path, max_duration_s=2.0)

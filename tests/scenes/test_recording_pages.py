@@ -1,0 +1,194 @@
+"""The pages: capture, result, history, delete; audio only for its owner, never a MEDIA URL."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from ml.errors import SILENT_MESSAGE
+from scenes import services
+from scenes.models import Recording, SceneResult
+from tests.scenes.helpers import upload_file
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recording(user, clip_wav) -> Recording:
+    return services.recording_create(user=user, upload=upload_file(clip_wav, "garden.wav"))
+
+
+@pytest.fixture
+def classified(recording) -> Recording:
+    timeline = [
+        {"start_s": 0.0, "end_s": 5.0, "top_scene": "nature", "scenes": {"nature": 0.9, "street": 0.1}},
+        {"start_s": 2.5, "end_s": 6.0, "top_scene": "street", "scenes": {"nature": 0.4, "street": 0.6}},
+    ]
+    result = SceneResult.objects.create(
+        recording=recording, job_id=recording.job_id, scene_probabilities={"nature": 0.75, "street": 0.25},
+        top_scene="nature", confidence=0.75, model_version="fake-1", processing_ms=30, timeline=timeline,
+        top_labels=[{"label": "chirping_birds", "probability": 0.6}, {"label": "wind", "probability": 0.1}],
+    )
+    Recording.objects.filter(pk=recording.pk).update(result=result, status=Recording.Status.DONE)
+    return Recording.objects.get(pk=recording.pk)
+
+
+def scripts_are_static_files_only(html: str) -> bool:
+    """The strict CSP allows our own script files only: no inline code, no handlers."""
+    inline = re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+    handlers = re.search(r"\son[a-z]+\s*=", html)
+    return inline is None and handlers is None
+
+
+def test_the_capture_page_has_the_recorder_and_the_file_form(user_client) -> None:
+    response = user_client.get("/scenes/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "What does it sound like here?" in html
+    assert 'id="record-button"' in html and 'id="level-meter"' in html and 'id="countdown"' in html
+    assert 'id="upload-progress"' in html and 'type="file"' in html
+    assert '/static/scenes/capture.js' in html
+    assert scripts_are_static_files_only(html)
+
+
+def test_a_pending_recording_page_polls_its_status(user_client, recording) -> None:
+    html = user_client.get(f"/scenes/{recording.id}/").content.decode()
+
+    assert 'data-pending="true"' in html
+    assert f'data-status-url="/api/v1/recordings/{recording.id}/"' in html
+    assert "/static/scenes/result.js" in html and scripts_are_static_files_only(html)
+
+
+def test_the_result_page_shows_the_scene_the_bars_the_timeline_and_the_player(user_client, classified) -> None:
+    html = user_client.get(f"/scenes/{classified.id}/").content.decode()
+
+    assert "It sounds like" in html and "Nature" in html
+    assert 'data-pending="false"' in html
+    bars = re.findall(r'<div class="bar" style="width: (\d+)%">', html)
+    assert bars[:2] == ["75", "25"]  # likeliest first
+    assert 'id="timeline"' in html
+    assert re.findall(r'<tr class="scene-(\w+)">', html) == ["nature", "street"]
+    assert f'src="/scenes/{classified.id}/audio/"' in html
+    assert "/media/" not in html
+    assert scripts_are_static_files_only(html)
+
+
+def test_a_short_clip_has_no_timeline(user_client, classified) -> None:
+    SceneResult.objects.filter(pk=classified.result.pk).update(timeline=classified.result.timeline[:1])
+
+    assert 'id="timeline"' not in user_client.get(f"/scenes/{classified.id}/").content.decode()
+
+
+def test_a_failed_recording_shows_its_message(user_client, recording) -> None:
+    Recording.objects.filter(pk=recording.pk).update(
+        status=Recording.Status.FAILED, error_code="silent", error_message=SILENT_MESSAGE
+    )
+
+    html = user_client.get(f"/scenes/{recording.id}/").content.decode()
+
+    assert "This recording is silent: check that your microphone is on." in html  # as the user reads it
+
+
+def test_the_audio_is_served_to_its_owner(user_client, recording, clip_wav) -> None:
+    response = user_client.get(f"/scenes/{recording.id}/audio/")
+
+    assert response.status_code == 200 and response["Content-Type"] == "audio/wav"
+    assert response["Cache-Control"] == "private, no-store"
+    assert b"".join(response.streaming_content) == clip_wav
+
+
+def test_the_audio_is_never_a_public_media_url(client, recording) -> None:
+    assert client.get(f"/media/{recording.file.name}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["", "audio/"], ids=["result", "audio"])
+def test_someone_elses_pages_answer_404(other_user, recording, path: str) -> None:
+    intruder = Client()
+    intruder.force_login(other_user)
+
+    assert intruder.get(f"/scenes/{recording.id}/{path}").status_code == 404
+
+
+def test_someone_else_cannot_delete_my_recording(other_user, recording, media_files) -> None:
+    intruder = Client()
+    intruder.force_login(other_user)
+
+    assert intruder.post(f"/scenes/{recording.id}/delete/").status_code == 404
+    assert Recording.objects.filter(pk=recording.pk).exists() and len(media_files()) == 1
+
+
+def test_the_pages_need_a_signed_in_user(client, recording) -> None:
+    for path in ["/scenes/", "/scenes/history/", f"/scenes/{recording.id}/", f"/scenes/{recording.id}/audio/"]:
+        response = client.get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/account/login/"), path
+
+
+def test_the_history_lists_my_recordings_only_and_pages_them(user_client, user, other_user, clip_wav) -> None:
+    mine = [services.recording_create(user=user, upload=upload_file(clip_wav)) for _ in range(2)]
+    theirs = services.recording_create(user=other_user, upload=upload_file(clip_wav))
+
+    html = user_client.get("/scenes/history/").content.decode()
+
+    assert all(f"/scenes/{r.id}/" in html for r in mine)
+    assert f"/scenes/{theirs.id}/" not in html
+    assert "Raw audio is deleted after 30 days" in html
+
+
+def test_deleting_from_the_history_deletes_the_file(
+    user_client, recording, media_files, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = user_client.post(f"/scenes/{recording.id}/delete/")
+
+    assert response.status_code == 302 and response["Location"] == "/scenes/history/"
+    assert not Recording.objects.exists() and media_files() == []
+
+
+def test_deleting_needs_a_post(user_client, recording) -> None:
+    assert user_client.get(f"/scenes/{recording.id}/delete/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "header, status, content_range, part",
+    [
+        ("bytes=0-99", 206, "bytes 0-99/{size}", slice(0, 100)),
+        ("bytes=100-", 206, "bytes 100-{last}/{size}", slice(100, None)),
+        ("bytes=-50", 206, "bytes {tail}-{last}/{size}", slice(-50, None)),
+        ("bytes=999999999-", 416, "bytes */{size}", slice(0, 0)),
+        ("bytes=0-1,5-9", 200, None, slice(None)),
+    ],
+    ids=["first-bytes", "open-ended", "suffix", "unsatisfiable", "multiple-ranges-give-the-whole-file"],
+)
+def test_the_player_can_ask_for_byte_ranges(
+    user_client, recording, clip_wav, header, status, content_range, part
+) -> None:
+    size = len(clip_wav)
+
+    response = user_client.get(f"/scenes/{recording.id}/audio/", headers={"Range": header})
+
+    assert response.status_code == status
+    assert response.get("Content-Range") == (
+        content_range and content_range.format(size=size, last=size - 1, tail=size - 50)
+    )
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body == clip_wav[part]
+
+
+def test_the_timeline_merges_consecutive_windows_of_one_scene_into_segments() -> None:
+    from scenes.selectors import timeline_segments
+
+    def window(start: float, scene: str, p: float) -> dict:
+        return {"start_s": start, "end_s": start + 5.0, "top_scene": scene, "scenes": {scene: p}}
+
+    timeline = [
+        window(0.0, "street", 0.8), window(2.5, "street", 0.6), window(5.0, "rain", 0.9), window(7.5, "street", 0.5)
+    ]
+
+    assert timeline_segments(timeline) == [
+        {"start_s": 0.0, "end_s": 5.0, "scene": "street", "probability": pytest.approx(0.7)},
+        {"start_s": 5.0, "end_s": 7.5, "scene": "rain", "probability": 0.9},
+        {"start_s": 7.5, "end_s": 12.5, "scene": "street", "probability": 0.5},
+    ]
+    assert timeline_segments([]) == []

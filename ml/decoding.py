@@ -17,10 +17,20 @@ from typing import BinaryIO
 import av
 import numpy as np
 
-from ml.errors import EmptyAudioError, SilentAudioError, TooLongAudioError, TooShortAudioError, UndecodableAudioError
+from ml.errors import (
+    EmptyAudioError,
+    LowSampleRateAudioError,
+    SilentAudioError,
+    TooLongAudioError,
+    TooShortAudioError,
+    UndecodableAudioError,
+)
 
 AudioSource = str | Path | BinaryIO | bytes
 MIN_DURATION_S = 1.0
+# Telephone audio: below it a recording holds nothing above a few hundred hertz, which is
+# not enough to tell rain from traffic (a WAV header can claim any rate, even 7 Hz).
+MIN_SAMPLE_RATE = 8000
 # One step of 16-bit audio: anything quieter everywhere is digital silence.
 SILENCE_PEAK = 1.0 / 32768.0
 
@@ -145,6 +155,8 @@ def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.Aud
     stream = container.streams.audio[0]
     if stream.codec_context is None:  # a codec id FFmpeg has no decoder for (e.g. a forged WAV header)
         raise UndecodableAudioError(detail="no decoder for the audio codec")
+    if int(stream.codec_context.sample_rate or stream.rate or 0) < MIN_SAMPLE_RATE:
+        raise LowSampleRateAudioError(detail=f"{stream.codec_context.sample_rate} Hz")
     return stream
 
 

@@ -11,6 +11,10 @@ EMPTY_MESSAGE = "This recording is empty."
 TOO_SHORT_MESSAGE = "This recording is too short: please record at least 1 second."
 SILENT_MESSAGE = "This recording is silent: check that your microphone is on."
 TOO_LONG_MESSAGE = "This recording is too long."
+LOW_SAMPLE_RATE_MESSAGE = (
+    "This recording's sample rate is too low to hear the sounds around you: "
+    "please record at 8 kHz or more."
+)
 
 
 class AudioError(Exception):
@@ -49,6 +53,11 @@ class SilentAudioError(AudioError):
 class TooLongAudioError(AudioError):
     code = "too_long"
     default_message = TOO_LONG_MESSAGE
+
+
+class LowSampleRateAudioError(AudioError):
+    code = "low_sample_rate"
+    default_message = LOW_SAMPLE_RATE_MESSAGE
 
 
 class ModelArtifactError(Exception):

@@ -76,6 +76,7 @@ class RecordingListCreateApi(GenericAPIView):
         responses={
             201: RecordingSerializer,
             400: OpenApiResponse(ErrorSerializer, description="Not audio, truncated, too short/long, silent"),
+            411: OpenApiResponse(ErrorSerializer, description="Body sent in chunks, without Content-Length"),
             413: OpenApiResponse(ErrorSerializer, description="File over the size limit, or storage quota full"),
             429: OpenApiResponse(ErrorSerializer, description="Too many recordings in the last hour; see Retry-After"),
         },

@@ -11,6 +11,9 @@ from ml.errors import EMPTY_MESSAGE, SILENT_MESSAGE, UNDECODABLE_MESSAGE  # noqa
 TOO_LARGE_MESSAGE = "This file is too large: recordings can be up to {limit_mb:g} MB."
 TOO_LONG_MESSAGE = "This recording is too long: recordings can last up to {limit_s:g} s."
 TOO_SHORT_MESSAGE = "This recording is too short: please record at least {limit_s:g} s."
+LENGTH_REQUIRED_MESSAGE = (
+    "This upload did not say how large it is. Please send the file with a Content-Length header."
+)
 TRUNCATED_MESSAGE = "This recording is incomplete: the upload may have been cut off. Please try again."
 RATE_LIMITED_MESSAGE = (
     "You have made {limit} recordings in the last hour, the most we can analyse. Please try again later."
@@ -43,6 +46,12 @@ class UploadTooLarge(RecordingRejected):
     """The file, or the user's storage with it, is over a size limit (413)."""
 
     http_status = 413
+
+
+class LengthRequired(RecordingRejected):
+    """A body sent in chunks, without Content-Length: we cannot check its size before reading it (411)."""
+
+    http_status = 411
 
 
 class RateLimited(RecordingRejected):

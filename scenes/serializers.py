@@ -13,7 +13,8 @@ from scenes.errors import (
     UNDECODABLE_MESSAGE,
 )
 from scenes.models import Recording, SceneResult
-from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH, is_known_time_zone
+from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH
+from soundscapify.time_zones import is_known_time_zone
 
 
 class RecordingUploadSerializer(serializers.Serializer):

@@ -31,7 +31,10 @@ def _recording_or_404(request: HttpRequest, recording_id: object) -> Recording:
         raise Http404 from None
 
 
-def content_length(request: HttpRequest) -> int:
+def content_length(request: HttpRequest) -> int | None:
+    """The body's declared size; None for a chunked body, whose size is known only once read."""
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return None
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -47,8 +47,8 @@ def enqueue_on_commit(recording: Recording) -> None:
     transaction.on_commit(lambda: _send_job(recording_id, job_id))
 
 
-def _send_job(recording_id: str, job_id: str) -> None:
-    """Publish one classification job; a broker that is down or hangs is logged, not raised.
+def _send_job(recording_id: str, job_id: str) -> bool:
+    """Publish one classification job; False when the broker is down or hangs (logged, not raised).
 
     This runs after the commit: the recording exists and stays queued whatever happens here.
     Raising would turn an accepted upload into a 500 (the client uploads again: a twin
@@ -60,6 +60,8 @@ def _send_job(recording_id: str, job_id: str) -> None:
         classify_recording.apply_async((recording_id, job_id), retry_policy=PUBLISH_RETRY_POLICY)
     except BROKER_ERRORS:
         logger.warning("Broker unreachable: recording %s (job %s) stays queued for the stale sweep", recording_id, job_id)
+        return False
+    return True
 
 
 def recording_classify(*, recording_id: JobId, job_id: JobId) -> Recording | None:
@@ -239,12 +241,19 @@ def recordings_requeue_stale(*, older_than: timedelta | None = None) -> int:
     A message can be lost without any worker error: the filesystem broker drops the task of
     a worker killed outright, a broker can lose its data. The job id stays the same, so a
     job that was only slow is not stored twice. Returns how many were sent again.
+
+    A recording's wait restarts only once its job is sent: one the broker refused is stale
+    at the next sweep too. The first refusal ends the sweep, since each further try would
+    wait out the broker's timeout as well.
+
+    The jobs are sent at once, not on commit: the recordings are committed rows already.
     """
     limit = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT) if older_than is None else older_than
     now = timezone.now()
     requeued = 0
     for recording in Recording.objects.filter(status__in=PENDING, updated_at__lt=now - limit).iterator():
-        Recording.objects.filter(pk=recording.pk).update(updated_at=now)  # the next sweep waits again
-        enqueue_on_commit(recording)
+        if not _send_job(str(recording.id), str(recording.job_id)):
+            break
+        Recording.objects.filter(pk=recording.pk, job_id=recording.job_id, status__in=PENDING).update(updated_at=now)
         requeued += 1
     return requeued

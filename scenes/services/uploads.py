@@ -13,7 +13,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from scenes.audio import inspect_audio
-from scenes.errors import RATE_LIMITED_MESSAGE, STORAGE_FULL_MESSAGE, TOO_LARGE_MESSAGE, RateLimited, UploadTooLarge
+from scenes.errors import (
+    LENGTH_REQUIRED_MESSAGE,
+    RATE_LIMITED_MESSAGE,
+    STORAGE_FULL_MESSAGE,
+    TOO_LARGE_MESSAGE,
+    LengthRequired,
+    RateLimited,
+    UploadTooLarge,
+)
 from scenes.models import Recording
 from scenes.services.classification import enqueue_on_commit
 from soundscapify.time_zones import known_time_zone_or_blank
@@ -48,11 +56,16 @@ class UploadLimits:
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
-def upload_size_check(*, content_length: int) -> None:
+def upload_size_check(*, content_length: int | None) -> None:
     """Refuse a request body that cannot hold an acceptable file, before it is read.
 
-    Raises UploadTooLarge (413). Without this, Django would first spool the whole body to disk.
+    `content_length` is None for a body sent in chunks. Raises UploadTooLarge (413): without
+    this, Django would first spool the whole body to disk. Raises LengthRequired (411) for a
+    chunked body: under WSGI Django reads one as empty, and the client would be told that it
+    sent no file.
     """
+    if content_length is None:
+        raise LengthRequired("length_required", LENGTH_REQUIRED_MESSAGE)
     limit = settings.SCENES_MAX_UPLOAD_BYTES
     if content_length > limit + MULTIPART_OVERHEAD_BYTES:
         raise UploadTooLarge("too_large", TOO_LARGE_MESSAGE.format(limit_mb=limit / MB))

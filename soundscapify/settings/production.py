@@ -4,9 +4,10 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
+from soundscapify.observability import logging_config
+
 from .base import *  # noqa: F401,F403
 from .base import env
-from soundscapify.observability import logging_config
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one

@@ -11,12 +11,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ml.decoding import decode_audio, probe_audio
 from ml.errors import (
     EMPTY_MESSAGE,
+    LOW_SAMPLE_RATE_MESSAGE,
     SILENT_MESSAGE,
     TOO_LONG_MESSAGE,
     TOO_SHORT_MESSAGE,
     UNDECODABLE_MESSAGE,
     AudioError,
     EmptyAudioError,
+    LowSampleRateAudioError,
     SilentAudioError,
     TooLongAudioError,
     TooShortAudioError,
@@ -92,6 +94,23 @@ def test_a_container_without_samples_is_empty(tmp_path: Path) -> None:
 
 def test_a_clip_under_one_second_is_too_short(tmp_path: Path) -> None:
     _expect(TooShortAudioError, "too_short", TOO_SHORT_MESSAGE, encode(tmp_path / "short.flac", tone(0.6, 16000)))
+
+
+@pytest.mark.parametrize("rate", [7, 4000, 7999])
+def test_a_recording_sampled_below_8_khz_is_refused_before_decoding(rate: int, tmp_path: Path) -> None:
+    path = tmp_path / f"rate-{rate}.wav"
+    sf.write(path, tone(3.0, rate, freq=rate / 8), rate)
+
+    _expect(LowSampleRateAudioError, "low_sample_rate", LOW_SAMPLE_RATE_MESSAGE, path)
+    with pytest.raises(LowSampleRateAudioError):
+        probe_audio(path)
+
+
+def test_telephone_quality_audio_at_8_khz_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "phone.wav"
+    sf.write(path, tone(3.0, 8000), 8000)
+
+    assert decode_audio(path, target_sr=16000).duration_s == pytest.approx(3.0, abs=0.01)
 
 
 def test_digital_silence_is_silent(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 The client declares a 50 MB body and sends a few bytes; the answer must come at once (the
 server did not wait for, nor spool, 50 MB). A chunked body without Content-Length must
-not be read past the limit either.
+not be read at all: it is refused with 411.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import pytest
 
 from accounts.services import api_token_create
-from scenes.errors import TOO_LARGE_MESSAGE
+from scenes.errors import LENGTH_REQUIRED_MESSAGE, TOO_LARGE_MESSAGE
 from scenes.models import Recording
 from tests.factories import UserFactory
 
@@ -98,8 +98,9 @@ def test_a_chunked_upload_without_content_length_is_not_read_and_is_refused(
 
     status, body, elapsed = send_and_read_answer(product_server.url, payload)
 
-    # Under WSGI a body without Content-Length reads as empty: the cap is 0 bytes, and the
-    # refusal is the form's own (400, the file field is missing).
-    assert status == 400 and "file" in body, (status, body)
+    # Under WSGI a body without Content-Length reads as empty: rather than "no file", the
+    # client is told what to send.
+    assert status == 411, (status, body)
+    assert body == {"code": "length_required", "detail": LENGTH_REQUIRED_MESSAGE}
     assert elapsed < PROMPT_S, f"answered after {elapsed:.1f} s: the server waited for the body"
     assert Recording.objects.count() == 0

@@ -6,8 +6,6 @@ screenshot of the result page is kept under test-artifacts/.
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +16,9 @@ from django.conf import settings
 
 from ml.decoding import decode_audio
 from scenes.models import Recording
+from tests.browser import headless_chromium, save_screenshot
 from tests.scenes.helpers import ambience, needs_model
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -39,30 +35,13 @@ def microphone_wav(tmp_path: Path, esc50_clip: Path) -> Path:
 
 @pytest.fixture
 def chromium(microphone_wav: Path) -> Iterator:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.skip("Debian's chromium and chromium-driver are not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    profile = tempfile.mkdtemp(prefix="soundscapify-chromium-")
-    for argument in [
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1100,1400", f"--user-data-dir={profile}",
+    """Chromium with a fake microphone that plays `microphone_wav`, and permission granted."""
+    fake_microphone = [
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={microphone_wav}",
-        "--autoplay-policy=no-user-gesture-required",
-    ]:
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    try:
+        f"--use-file-for-fake-audio-capture={microphone_wav}", "--autoplay-policy=no-user-gesture-required",
+    ]
+    with headless_chromium(fake_microphone, window_size="1100,1400") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def sign_in(driver, live_server, client, user) -> None:
@@ -77,13 +56,6 @@ def wait(driver, condition, timeout: float = 60):
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
-
-
-def save_screenshot(driver, name: str) -> Path:
-    ARTIFACTS_DIR.mkdir(exist_ok=True)
-    path = ARTIFACTS_DIR / name
-    driver.save_screenshot(str(path))
-    return path
 
 
 def script_errors(driver) -> list[str]:
@@ -164,6 +136,7 @@ def test_choosing_a_bad_file_shows_its_message_on_the_page(
 
 
 def test_a_chosen_file_goes_to_its_result_page(live_server, chromium, client, user, tmp_path: Path) -> None:
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from ml.errors import SILENT_MESSAGE, ModelArtifactError
 from scenes import services
@@ -258,24 +260,56 @@ def test_a_failed_job_delivered_again_keeps_its_message(user, classifier, django
     assert (recording.status, recording.error_code, recording.attempts) == (Recording.Status.FAILED, "silent", 1)
 
 
-def test_stale_jobs_are_sent_again_with_the_same_job_id(
-    user, recording, clip_wav, django_capture_on_commit_callbacks
-) -> None:
-    from datetime import timedelta
+def make_stale(recording: Recording, status: str = Recording.Status.PROCESSING) -> None:
+    Recording.objects.filter(pk=recording.pk).update(status=status, updated_at=timezone.now() - timedelta(hours=1))
 
-    from django.utils import timezone
 
+@pytest.fixture
+def published(monkeypatch) -> list[tuple]:
+    """Jobs published to the broker, recorded instead of sent (a unit test runs no worker)."""
+    from scenes.tasks import classify_recording
+
+    sent: list[tuple] = []
+    monkeypatch.setattr(classify_recording, "apply_async", lambda args, **options: sent.append(tuple(args)))
+    return sent
+
+
+def test_stale_jobs_are_sent_again_with_the_same_job_id(user, recording, clip_wav, published) -> None:
     fresh = services.recording_create(user=user, upload=upload_file(clip_wav))
-    Recording.objects.filter(pk=recording.pk).update(
-        status=Recording.Status.PROCESSING, updated_at=timezone.now() - timedelta(hours=1)
-    )
+    make_stale(recording)
+    published.clear()
 
-    with django_capture_on_commit_callbacks() as callbacks:
-        requeued = services.recordings_requeue_stale(older_than=timedelta(minutes=10))
+    requeued = services.recordings_requeue_stale(older_than=timedelta(minutes=10))
 
-    assert requeued == 1 and len(callbacks) == 1
+    assert requeued == 1
+    assert published == [(str(recording.pk), str(recording.job_id))]
     assert Recording.objects.get(pk=recording.pk).job_id == recording.job_id
     assert Recording.objects.get(pk=fresh.pk).status == Recording.Status.QUEUED
+
+
+def test_a_job_the_broker_refuses_stays_stale_for_the_next_sweep(user, clip_wav, published, monkeypatch) -> None:
+    from kombu.exceptions import OperationalError
+
+    from scenes.tasks import classify_recording
+
+    stale = [services.recording_create(user=user, upload=upload_file(clip_wav)) for _ in range(3)]
+    for recording in stale:
+        make_stale(recording, Recording.Status.QUEUED)
+    tries = []
+
+    def broker_down(args, **options):
+        tries.append(args)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as down:
+        down.setattr(classify_recording, "apply_async", broker_down)
+        assert services.recordings_requeue_stale(older_than=timedelta(minutes=10)) == 0
+    published.clear()
+    back = services.recordings_requeue_stale(older_than=timedelta(minutes=10))
+
+    assert len(tries) == 1  # the sweep stopped at the first refusal
+    assert back == 3 and sorted(job for job, _ in published) == sorted(str(r.pk) for r in stale)
+    assert services.recordings_requeue_stale(older_than=timedelta(minutes=10)) == 0  # sent: their wait restarted
 
 
 def test_a_recording_deleted_while_it_is_classified_is_left_alone(recording, monkeypatch) -> None:

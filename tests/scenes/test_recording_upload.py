@@ -5,9 +5,11 @@ import re
 
 import numpy as np
 import pytest
+from django.utils.html import escape
 
-from ml.errors import EMPTY_MESSAGE, SILENT_MESSAGE, UNDECODABLE_MESSAGE
+from ml.errors import EMPTY_MESSAGE, LOW_SAMPLE_RATE_MESSAGE, SILENT_MESSAGE, UNDECODABLE_MESSAGE
 from scenes.errors import (
+    LENGTH_REQUIRED_MESSAGE,
     RATE_LIMITED_MESSAGE,
     STORAGE_FULL_MESSAGE,
     TOO_LARGE_MESSAGE,
@@ -108,6 +110,10 @@ BAD_INPUTS = {
     "a truncated flac": (_flac_cut_in_half(), "clip.flac", "truncated", TRUNCATED_MESSAGE),
     "silence": (encode(np.zeros(16000 * 5, dtype=np.float32), fmt="wav"), "quiet.wav", "silent", SILENT_MESSAGE),
     "an empty file": (b"", "empty.wav", "empty", EMPTY_MESSAGE),
+    "sampled at 4 kHz": (
+        encode(ambience(5.0, sample_rate=4000), 4000, fmt="wav"), "old-dictaphone.wav", "low_sample_rate",
+        LOW_SAMPLE_RATE_MESSAGE,
+    ),
     "too short": (encode(ambience(0.5), fmt="wav"), "blip.wav", "too_short", TOO_SHORT_MESSAGE.format(limit_s=1.0)),
     "too long": (
         encode(ambience(121.0, sample_rate=8000), 8000, fmt="flac"), "long.flac", "too_long",
@@ -250,6 +256,20 @@ def test_the_web_form_refuses_an_oversize_file_with_413_and_its_message(user_cli
     assert response.status_code == 413
     assert "This file is too large: recordings can be up to 0.0976562 MB." in response.content.decode()
     assert media_files() == []
+
+
+def test_a_chunked_upload_is_told_to_send_its_length_on_the_api_and_the_web_form(
+    api_client, user_client, clip_wav, media_files
+) -> None:
+    chunked = {"HTTP_TRANSFER_ENCODING": "chunked"}
+
+    api = api_client.post(URL, {"file": upload_file(clip_wav, "clip.wav")}, format="multipart", **chunked)
+    page = user_client.post("/scenes/upload/", {"file": upload_file(clip_wav, "clip.wav")}, **chunked)
+
+    assert api.status_code == 411
+    assert api.json() == {"code": "length_required", "detail": LENGTH_REQUIRED_MESSAGE}
+    assert page.status_code == 411 and escape(LENGTH_REQUIRED_MESSAGE) in page.content.decode()
+    assert media_files() == [] and not Recording.objects.exists()
 
 
 # --- The user's time zone -----------------------------------------------------------------------

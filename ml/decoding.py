@@ -61,7 +61,7 @@ def decode_audio(
     """
     with _open_container(source) as container:
         stream = _audio_stream(container)
-        rate = int(target_sr or stream.codec_context.sample_rate or stream.rate)
+        rate = target_sr or _native_rate(stream)
         samples = _decode_stream(container, stream, rate, max_duration_s)
         format_name = container.format.name
     return _validated(samples, rate, format_name, max_duration_s)
@@ -77,11 +77,11 @@ def probe_audio(source: AudioSource) -> AudioInfo:
         duration = _header_duration(container, stream)
         if duration is None:
             # MediaRecorder's WebM has no duration in its header: count the samples.
-            rate = int(stream.codec_context.sample_rate or stream.rate)
+            rate = _native_rate(stream)
             duration = len(_decode_stream(container, stream, rate, None)) / rate
         return AudioInfo(
             duration_s=float(duration),
-            sample_rate=int(stream.codec_context.sample_rate or stream.rate or 0),
+            sample_rate=_native_rate(stream),
             format_name=container.format.name,
             channels=int(stream.codec_context.channels or 0),
         )
@@ -155,9 +155,14 @@ def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.Aud
     stream = container.streams.audio[0]
     if stream.codec_context is None:  # a codec id FFmpeg has no decoder for (e.g. a forged WAV header)
         raise UndecodableAudioError(detail="no decoder for the audio codec")
-    if int(stream.codec_context.sample_rate or stream.rate or 0) < MIN_SAMPLE_RATE:
-        raise LowSampleRateAudioError(detail=f"{stream.codec_context.sample_rate} Hz")
+    if _native_rate(stream) < MIN_SAMPLE_RATE:
+        raise LowSampleRateAudioError(detail=f"{_native_rate(stream)} Hz")
     return stream
+
+
+def _native_rate(stream: av.audio.stream.AudioStream) -> int:
+    """The rate the file was recorded at: the decoder's, else the container's; 0 if neither says."""
+    return int(stream.codec_context.sample_rate or stream.rate or 0)
 
 
 def _header_duration(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float | None:

@@ -38,6 +38,7 @@ def test_a_worker_polling_while_a_message_is_written_finds_nothing_rather_than_h
     channel, monkeypatch
 ) -> None:
     seen_while_writing = []
+    broker_dumps = broker.dumps
 
     def serialise_then_poll(payload: dict) -> str:
         # The moment between the file being opened and its body written: what kombu's own
@@ -49,7 +50,6 @@ def test_a_worker_polling_while_a_message_is_written_finds_nothing_rather_than_h
             seen_while_writing.append(type(exc).__name__)
         return text
 
-    broker_dumps = broker.dumps
     monkeypatch.setattr(broker, "dumps", serialise_then_poll)
     channel._put(QUEUE, PAYLOAD)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from ml.datasets import ESC50, TAU, TRAIN_ONLY_FOLD, parse_folds, read_metadata
 from ml.errors import MetadataError
@@ -54,6 +55,26 @@ def test_an_unreadable_row_is_reported_with_its_line_number(tmp_path: Path) -> N
 
     with pytest.raises(MetadataError) as caught:
         read_metadata(meta, tmp_path)
+
+    assert str(caught.value) == f"{meta}, line 3: fold 'two' is not a number"
+
+
+@pytest.mark.parametrize(
+    ("command", "options"),
+    [
+        ("train_scene_model", {"train_folds": "1", "output": "unused"}),
+        ("evaluate_scene_model", {"folds": "1"}),
+        ("crossvalidate_scene_model", {"folds": "1,2"}),
+    ],
+)
+def test_each_training_command_reports_an_unreadable_row_as_a_command_error(
+    tmp_path: Path, command: str, options: dict[str, str]
+) -> None:
+    meta = tmp_path / "esc50.csv"
+    meta.write_text("filename,fold,category\na.flac,1,dog\nb.flac,two,cat\n")
+
+    with pytest.raises(CommandError) as caught:
+        call_command(command, metadata=str(meta), audio_dir=str(tmp_path), **options)
 
     assert str(caught.value) == f"{meta}, line 3: fold 'two' is not a number"
 

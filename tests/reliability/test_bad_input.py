@@ -8,7 +8,6 @@ Celery worker, which must keep serving a good clip afterwards.
 """
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from scenes.models import Recording
 from scenes.services import classification
 from tests.reliability.fuzz_inputs import BadInput, malformed_inputs, wav_header
 from tests.scenes.conftest import celery_worker, start_celery_worker  # noqa: F401 - the real-worker fixtures
-from tests.scenes.helpers import ambience, encode, model_available, upload_file
+from tests.scenes.helpers import ambience, encode, model_available, upload_file, wait_for_status
 
 URL = "/api/v1/recordings/"
 MB = 1024 * 1024
@@ -184,16 +183,6 @@ def stored_recording(user: Any, bad: BadInput) -> Recording:
     return recording
 
 
-def wait_for_final(recording_id: object, timeout: float = 240) -> Recording:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        recording = Recording.objects.get(pk=recording_id)
-        if recording.status in FINAL:
-            return recording
-        time.sleep(0.1)
-    pytest.fail(f"recording {recording_id} still {recording.status} after {timeout} s")
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_survives_ten_damaged_files_and_then_classifies_a_good_clip(
@@ -209,13 +198,13 @@ def test_a_real_worker_survives_ten_damaged_files_and_then_classifies_a_good_cli
     for recording in recordings:
         classify_recording.delay(str(recording.id), str(recording.job_id))
     for recording, bad in zip(recordings, damaged):
-        final = wait_for_final(recording.id)
+        final = wait_for_status(recording.id, FINAL)
         assert final.status == Recording.Status.FAILED and final.error_message in user_messages(), bad.name
     pool = celery_worker.pool_pids()
 
     good = services.recording_create(user=user, upload=upload_file(encode(ambience(3.0)), "good.wav"))
     classify_recording.delay(str(good.id), str(good.job_id))
-    final = wait_for_final(good.id)
+    final = wait_for_status(good.id, FINAL)
     if model_available():
         assert final.status == Recording.Status.DONE, final.error_message
     else:  # without a model artifact the worker still answers, with its readable message

@@ -213,6 +213,19 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 240) -
     pytest.fail(f"not {what} after {timeout} s")
 
 
+def wait_for_status(recording_id: object, statuses: set[str], timeout: float = 240) -> Recording:
+    """The recording, with its result, once its status is one of `statuses`; fails after `timeout` seconds."""
+    from scenes.models import Recording
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        recording = Recording.objects.select_related("result").get(pk=recording_id)
+        if recording.status in statuses:
+            return recording
+        time.sleep(0.05)
+    pytest.fail(f"recording {recording_id} still {recording.status} after {timeout} s, not in {statuses}")
+
+
 def wait_until_gone(pid: int, timeout: float = 10) -> None:
     """Wait until a killed process (not our child, so no waitpid) has exited and closed its files."""
     deadline = time.monotonic() + timeout

@@ -27,22 +27,13 @@ from tests.scenes.helpers import (
     needs_model,
     replace_with_fifo,
     upload_file,
+    wait_for_status,
     wait_until_gone,
 )
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 URL = "/api/v1/recordings/"
 FINAL = {Recording.Status.DONE, Recording.Status.FAILED}
-
-
-def wait_for_status(recording_id: object, statuses: set[str], timeout: float = 240) -> Recording:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        recording = Recording.objects.select_related("result").get(pk=recording_id)
-        if recording.status in statuses:
-            return recording
-        time.sleep(0.05)
-    pytest.fail(f"recording {recording_id} still {recording.status} after {timeout} s, not in {statuses}")
 
 
 def upload(api_client, data: bytes, name: str = "clip.flac") -> Recording:

@@ -10,8 +10,9 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ml.datasets import parse_folds, read_metadata
-from ml.errors import MetadataError, ModelArtifactError
+from ml.datasets import parse_folds
+from ml.errors import ModelArtifactError
+from ml.management.commands._dataset import read_dataset
 
 
 class Command(BaseCommand):
@@ -31,10 +32,10 @@ class Command(BaseCommand):
         from ml.inference import load_model
         from ml.training import predict_clips
 
+        dataset = read_dataset(options["metadata"], options["audio_dir"])
         try:
-            dataset = read_metadata(options["metadata"], options["audio_dir"])
             loaded = load_model(options["model"] or settings.SCENE_MODEL_DIR)
-        except (MetadataError, ModelArtifactError) as exc:
+        except ModelArtifactError as exc:
             raise CommandError(str(exc)) from exc
         labels = loaded.metadata.labels
         folds = parse_folds(options["folds"])

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from ml.datasets import parse_folds, read_metadata
-from ml.errors import MetadataError
+from ml.datasets import parse_folds
+from ml.management.commands._dataset import read_dataset
 
 
 class Command(BaseCommand):
@@ -35,10 +35,7 @@ class Command(BaseCommand):
         from ml.model import ARCH_FEATURES
         from ml.training import RECIPES, save_model, train, with_epochs
 
-        try:
-            dataset = read_metadata(options["metadata"], options["audio_dir"])
-        except MetadataError as exc:
-            raise CommandError(str(exc)) from exc
+        dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
         params, recipe = ARCH_FEATURES[arch], with_epochs(RECIPES[arch], options["epochs"])
         train_folds, val_folds = parse_folds(options["train_folds"]), parse_folds(options["val_folds"])

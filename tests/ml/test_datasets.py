@@ -67,7 +67,7 @@ def test_an_unreadable_row_is_reported_with_its_line_number(tmp_path: Path) -> N
         ("crossvalidate_scene_model", {"folds": "1,2"}),
     ],
 )
-def test_each_training_command_reports_an_unreadable_row_as_a_command_error(
+def test_each_ml_command_reports_an_unreadable_row_as_a_command_error(
     tmp_path: Path, command: str, options: dict[str, str]
 ) -> None:
     meta = tmp_path / "esc50.csv"

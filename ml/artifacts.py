@@ -41,6 +41,8 @@ class ModelMetadata:
     feature_params: dict[str, Any]
     weights_sha256: str
     weights_file: str = WEIGHTS_FILE
+    # How many circular time shifts of each window inference averages (1: the window as it is).
+    test_time_shifts: int = 1
     format_version: int = FORMAT_VERSION
     scenes: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
@@ -92,7 +94,10 @@ def verify_artifact(model_dir: str | Path) -> tuple[Path, ModelMetadata]:
     weights = model_dir / metadata.weights_file
     if not weights.is_file() or sha256_file(weights) != metadata.weights_sha256:
         raise ModelArtifactError(CHECKSUM_MESSAGE.format(path=weights))
-    check_feature_params(metadata.feature_params, model_dir)
+    parsed = check_feature_params(metadata.feature_params, model_dir)
+    shifts = metadata.test_time_shifts
+    if type(shifts) is not int or not 1 <= shifts <= parsed.frames_per_window:
+        raise ModelArtifactError(FORMAT_MESSAGE.format(path=model_dir, reason=f"test_time_shifts {shifts!r}"))
     if set(metadata.label_to_scene) != set(metadata.labels):
         raise ModelArtifactError(
             FORMAT_MESSAGE.format(path=model_dir, reason="label_to_scene does not cover the labels")

@@ -13,7 +13,7 @@ from ml.evaluation import evaluate_probabilities
 from ml.featurecache import dataset_windows
 from ml.features import FeatureParams
 from ml.scenes import default_label_to_scene
-from ml.training import Log, Recipe, predict_clips, train
+from ml.training import Log, Recipe, predict_clips, save_inference_model, train
 
 
 def crossvalidate(
@@ -31,8 +31,9 @@ def crossvalidate(
 ) -> dict[str, Any]:
     """For each held-out fold, train on the other `folds` and test on it; pool the predictions.
 
-    With `store_dir`, each finished fold's predictions are kept there and reused by a later
-    run with the same arch, seed, epochs and folds, so a long cross-validation can be split.
+    With `store_dir`, each finished fold's network and predictions are kept there and reused by
+    a later run with the same arch, seed, epochs and folds, so a long cross-validation can be
+    split; a run with other test-time shifts reuses the network and predicts again.
     """
     label_to_scene = default_label_to_scene(list(dataset.labels))
     per_fold, all_probs, all_truth = [], [], []
@@ -64,6 +65,7 @@ def crossvalidate(
         "held_out": held_out or folds,
         "seed": seed,
         "epochs": recipe.epochs,
+        "test_time_shifts": recipe.test_time_shifts,
         "per_fold": per_fold,
         "mean_accuracy": float(np.mean(accs)),
         "std_accuracy": float(np.std(accs)),
@@ -86,18 +88,19 @@ def _fold_result(
     log: Log,
     store_dir: Path | None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    name = f"{arch}-seed{seed}-e{recipe.epochs}-folds{''.join(map(str, folds))}-fold{fold}.npz"
-    stored = None if store_dir is None else Path(store_dir) / name
+    stem = f"{arch}-seed{seed}-e{recipe.epochs}-folds{''.join(map(str, folds))}-fold{fold}"
+    shifts = recipe.test_time_shifts
+    stored = _stored_path(store_dir, stem + (f"-shifts{shifts}" if shifts > 1 else "") + ".npz")
     if stored is not None and stored.is_file():
         data = np.load(stored)
         log(f"--- fold {fold}: reusing {stored} ---")
         return data["probs"], data["truth"], json.loads(str(data["summary"]))
-    log(f"--- fold {fold} held out ---")
-    result = train(
+    model, seconds = _fold_model(
         dataset,
+        stored_model=_stored_path(store_dir, stem + ".keras"),
         arch=arch,
-        train_folds=set(folds) - {fold},
-        val_folds={fold},
+        folds=folds,
+        fold=fold,
         params=params,
         recipe=recipe,
         seed=seed,
@@ -106,12 +109,38 @@ def _fold_result(
     )
     label_index = {label: i for i, label in enumerate(dataset.labels)}
     clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold == fold])
-    probs = predict_clips(result.model, dataset_windows(dataset, params, cache_dir), clips)
+    probs = predict_clips(model, dataset_windows(dataset, params, cache_dir), clips, shifts=shifts)
     truth = np.array([label_index[dataset.clips[i].label] for i in clips])
     labels = list(dataset.labels)
     evaluation = evaluate_probabilities(probs, truth, labels, default_label_to_scene(labels))
-    summary = {"fold": fold, **evaluation.summary(), "seconds": round(result.seconds, 1)}
+    summary = {"fold": fold, **evaluation.summary(), "seconds": seconds}
     if stored is not None:
-        stored.parent.mkdir(parents=True, exist_ok=True)
         np.savez(stored, probs=probs, truth=truth, summary=json.dumps(summary))
     return probs, truth, summary
+
+
+def _stored_path(store_dir: Path | None, name: str) -> Path | None:
+    if store_dir is None:
+        return None
+    Path(store_dir).mkdir(parents=True, exist_ok=True)
+    return Path(store_dir) / name
+
+
+def _fold_model(
+    dataset: Dataset, *, stored_model: Path | None, fold: int, folds: list[int], log: Log, **training: Any
+) -> tuple[Any, float | None]:
+    """The network for a held-out fold and its training seconds: trained now, or a stored one (None seconds).
+
+    A stored network lets inference-time choices (test-time shifts) be measured on the same
+    held-out clips without training again.
+    """
+    if stored_model is not None and stored_model.is_file():
+        import keras
+
+        log(f"--- fold {fold}: predicting with {stored_model} ---")
+        return keras.models.load_model(stored_model, compile=False), None
+    log(f"--- fold {fold} held out ---")
+    result = train(dataset, train_folds=set(folds) - {fold}, val_folds={fold}, log=log, **training)
+    if stored_model is not None:
+        save_inference_model(result.model, stored_model)
+    return result.model, round(result.seconds, 1)

@@ -7,6 +7,7 @@ it was trained on.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -139,3 +140,21 @@ def mean_over_sound(window_probs: np.ndarray, silent: np.ndarray) -> np.ndarray:
     """The clip's result: mean of its windows' probabilities, leaving out pure silence unless all are."""
     keep = ~silent if (~silent).any() else np.ones_like(silent)
     return window_probs[keep].mean(axis=0)
+
+
+def time_shifted(features: np.ndarray, shifts: int) -> np.ndarray:
+    """`shifts` copies of each window, rolled in time by equal steps: (shifts * n, frames, mels), copy-major."""
+    frames = features.shape[1]
+    return np.concatenate([np.roll(features, k * frames // shifts, axis=1) for k in range(shifts)])
+
+
+def predict_over_shifts(predict: Callable[[np.ndarray], Any], features: np.ndarray, shifts: int) -> np.ndarray:
+    """Each window's probabilities, averaged over `shifts` circular time shifts sent in one batch.
+
+    The network learned from circularly shifted windows, so every shift is a fair view of the
+    same sound; averaging them steadies a prediction that one view can tip (test-time augmentation).
+    """
+    if shifts <= 1:
+        return np.asarray(predict(features))
+    probs = np.asarray(predict(time_shifted(features, shifts)))
+    return probs.reshape(shifts, len(features), -1).mean(axis=0)

@@ -20,7 +20,7 @@ from django.conf import settings
 from ml.artifacts import ModelMetadata, load_metadata, resolve_model_dir, verify_artifact
 from ml.decoding import AudioSource, decode_audio, validate_samples
 from ml.errors import ModelArtifactError
-from ml.features import FeatureParams, mean_over_sound, silent_windows, windowed_features
+from ml.features import FeatureParams, mean_over_sound, predict_over_shifts, silent_windows, windowed_features
 from ml.scenes import scene_probabilities
 
 SHAPE_MESSAGE = "The scene model at {path} expects inputs {expected} but its feature parameters give {actual}."
@@ -138,7 +138,7 @@ def _classify(
     loaded: LoadedModel, samples: np.ndarray, sample_rate: int, started: float, label_to_scene: dict[str, str] | None
 ) -> ClassificationResult:
     windows = windowed_features(samples, sample_rate, loaded.params)
-    window_probs = loaded.predict(windows.features)
+    window_probs = predict_over_shifts(loaded.predict, windows.features, loaded.metadata.test_time_shifts)
     clip = mean_over_sound(window_probs, silent_windows(windows.features, loaded.params))
     mapping = _effective_mapping(loaded.metadata.label_to_scene, label_to_scene)
     labels = loaded.metadata.labels

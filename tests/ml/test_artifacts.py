@@ -15,8 +15,16 @@ from django.conf import settings
 from django.core.management import call_command
 
 from ml import inference
-from ml.artifacts import CHECKSUM_MESSAGE, CURRENT_FILE, FEATURES_MESSAGE, load_metadata, resolve_model_dir
+from ml.artifacts import (
+    CHECKSUM_MESSAGE,
+    CURRENT_FILE,
+    FEATURES_MESSAGE,
+    FORMAT_MESSAGE,
+    load_metadata,
+    resolve_model_dir,
+)
 from ml.errors import SILENT_MESSAGE, ModelArtifactError, SilentAudioError
+from ml.features import windowed_features
 from tests.ml.audio_helpers import encode
 from tests.ml.conftest import synth_clip, train_tiny
 
@@ -176,3 +184,69 @@ def test_the_evaluate_command_prints_metrics_recalls_and_the_confusion_matrix(
     for heading in ("accuracy", "macro-F1", "scene accuracy", "per-class recall:", "confusion matrix"):
         assert heading in text
     assert "  rain " in text and "  siren " in text
+
+
+def test_a_model_trained_with_time_shifts_averages_them_at_inference(
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path, settings: object
+) -> None:
+    train_tiny(synthetic_dataset, tmp_path / "shifted", time_shifts=4)
+    settings.SCENE_MODEL_DIR = tmp_path / "shifted"  # type: ignore[attr-defined]
+    samples = synth_clip("siren", 2.0, 22050, np.random.default_rng(5))
+
+    result = inference.classify_samples(samples, 22050)
+
+    loaded = inference.get_model()
+    windows = windowed_features(samples, 22050, loaded.params).features
+    frames = loaded.params.frames_per_window
+    views = [loaded.predict(np.roll(windows, k * frames // 4, axis=1)) for k in range(4)]
+    assert loaded.metadata.test_time_shifts == 4
+    assert dict(result.top_labels) == pytest.approx(dict(zip(loaded.metadata.labels, np.mean(views, axis=(0, 1)))))
+    assert not np.allclose(views[0], views[1])  # the shifts are different views, so averaging them matters
+
+
+@pytest.mark.parametrize("shifts", [0, 45, "4"])
+def test_loading_refuses_a_time_shift_count_it_cannot_apply(
+    tiny_artifact: Path, tmp_path: Path, shifts: object
+) -> None:
+    changed = shutil.copytree(tiny_artifact, tmp_path / "changed")
+    meta = json.loads((changed / "metadata.json").read_text())
+    meta["test_time_shifts"] = shifts  # the seed network's windows have 44 frames
+    (changed / "metadata.json").write_text(json.dumps(meta))
+
+    with pytest.raises(ModelArtifactError) as caught:
+        inference.load_model(changed)
+
+    assert str(caught.value) == FORMAT_MESSAGE.format(path=changed, reason=f"test_time_shifts {shifts!r}")
+
+
+def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCENE_TRAIN_JIT", "0")
+    metadata, audio = synthetic_dataset
+
+    def crossvalidate(**options: object) -> str:
+        out = StringIO()
+        call_command(
+            "crossvalidate_scene_model",
+            metadata=str(metadata),
+            audio_dir=str(audio),
+            folds="1,2",
+            arch="seed",
+            epochs=1,
+            json=True,
+            store_dir=str(tmp_path / "cv"),
+            stdout=out,
+            **options,
+        )
+        return out.getvalue()
+
+    trained = crossvalidate()
+    shifted = crossvalidate(time_shifts=2)
+    again = crossvalidate(time_shifts=2)
+
+    assert trained.count("held out ---") == 2
+    assert "held out" not in shifted and shifted.count("predicting with") == 2
+    report = json.loads(shifted.splitlines()[-1])
+    assert report["test_time_shifts"] == 2 and [f["seconds"] for f in report["per_fold"]] == [None, None]
+    assert again.count("reusing") == 2 and json.loads(again.splitlines()[-1]) == report

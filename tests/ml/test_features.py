@@ -9,7 +9,9 @@ from ml.features import (
     FeatureParams,
     frame_windows,
     mean_over_sound,
+    predict_over_shifts,
     silent_windows,
+    time_shifted,
     window_starts,
     windowed_features,
 )
@@ -93,3 +95,37 @@ def test_the_clip_mean_leaves_out_windows_of_pure_silence() -> None:
     assert silent.tolist() == [False, True]
     assert mean_over_sound(probs, silent) == pytest.approx([0.8, 0.2])
     assert mean_over_sound(probs, np.array([True, True])) == pytest.approx([0.45, 0.55])
+
+
+def test_time_shifts_roll_each_window_by_equal_steps_copy_by_copy() -> None:
+    windows = np.arange(2 * 8 * 3, dtype=np.float32).reshape(2, 8, 3)
+
+    shifted = time_shifted(windows, 4)
+
+    assert shifted.shape == (8, 8, 3)
+    for copy, steps in enumerate((0, 2, 4, 6)):
+        for window in range(2):
+            assert np.array_equal(shifted[copy * 2 + window], np.roll(windows[window], steps, axis=0))
+
+
+def test_predictions_over_shifts_are_averaged_per_window_in_one_batch() -> None:
+    windows = np.random.default_rng(0).normal(size=(3, 8, 2)).astype(np.float32)
+    batches = []
+
+    def first_frame_softmax(x: np.ndarray) -> np.ndarray:
+        batches.append(len(x))
+        e = np.exp(x[:, 0, :])
+        return e / e.sum(axis=1, keepdims=True)
+
+    probs = predict_over_shifts(first_frame_softmax, windows, 2)
+
+    expected = (first_frame_softmax(windows) + first_frame_softmax(np.roll(windows, 4, axis=1))) / 2
+    assert batches[0] == 6  # both shifts of all three windows went in one call
+    assert probs.shape == (3, 2)
+    assert np.allclose(probs, expected)
+
+
+def test_one_shift_is_the_window_as_it_is() -> None:
+    windows = np.random.default_rng(1).normal(size=(2, 8, 2)).astype(np.float32)
+
+    assert np.array_equal(predict_over_shifts(lambda x: x[:, :, 0], windows, 1), windows[:, :, 0])

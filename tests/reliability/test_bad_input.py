@@ -24,12 +24,11 @@ from scenes.models import Recording
 from scenes.services import classification
 from tests.reliability.fuzz_inputs import BadInput, malformed_inputs, wav_header
 from tests.scenes.conftest import celery_worker, start_celery_worker  # noqa: F401 - the real-worker fixtures
-from tests.scenes.helpers import ambience, encode, model_available, upload_file, wait_for_status
+from tests.scenes.helpers import FINAL, ambience, encode, model_available, upload_file, wait_for_status
 
 URL = "/api/v1/recordings/"
 MB = 1024 * 1024
 INPUTS = malformed_inputs()
-FINAL = {Recording.Status.DONE, Recording.Status.FAILED}
 
 
 def user_messages() -> set[str]:

@@ -19,14 +19,15 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from scenes.models import Recording
+
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from scenes.models import Recording
 
 SHARED_DIR = Path(settings.BASE_DIR).parent / "shared"
 ESC50_AUDIO = SHARED_DIR / "data" / "esc50" / "audio"
 WORKER_READY_TIMEOUT_S = 240  # a pool child loads TensorFlow; CI machines are shared
+FINAL = frozenset({Recording.Status.DONE, Recording.Status.FAILED})  # no worker will change these
 
 
 # --- Audio -----------------------------------------------------------------------------
@@ -213,10 +214,8 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 240) -
     pytest.fail(f"not {what} after {timeout} s")
 
 
-def wait_for_status(recording_id: object, statuses: set[str], timeout: float = 240) -> Recording:
+def wait_for_status(recording_id: object, statuses: set[str] | frozenset[str], timeout: float = 240) -> Recording:
     """The recording, with its result, once its status is one of `statuses`; fails after `timeout` seconds."""
-    from scenes.models import Recording
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         recording = Recording.objects.select_related("result").get(pk=recording_id)

@@ -22,6 +22,7 @@ from scenes import services
 from scenes.errors import PROCESSING_FAILED_MESSAGE
 from scenes.models import Recording, SceneResult
 from tests.scenes.helpers import (
+    FINAL,
     encode,
     feed_fifo_when_read,
     needs_model,
@@ -33,7 +34,6 @@ from tests.scenes.helpers import (
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 URL = "/api/v1/recordings/"
-FINAL = {Recording.Status.DONE, Recording.Status.FAILED}
 
 
 def upload(api_client, data: bytes, name: str = "clip.flac") -> Recording:

@@ -1,6 +1,8 @@
-"""What the ML commands share: reading a dataset's metadata, reported as a command error."""
+"""What the ML commands share: reading a dataset's metadata (errors as command errors), option types."""
 
 from __future__ import annotations
+
+import argparse
 
 from django.core.management.base import CommandError
 
@@ -14,3 +16,14 @@ def read_dataset(metadata: str, audio_dir: str) -> Dataset:
         return read_metadata(metadata, audio_dir)
     except MetadataError as exc:
         raise CommandError(str(exc)) from exc
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ml.datasets import parse_folds
-from ml.management.commands._dataset import read_dataset
+from ml.management.commands._dataset import positive_int, read_dataset
 
 
 class Command(BaseCommand):
@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--folds", default="1,2,3,4")
         parser.add_argument("--arch", default="crnn", choices=["crnn", "seed"])
         parser.add_argument("--epochs", type=int, default=None)
+        parser.add_argument(
+            "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", action="store_true", help="end with one line of JSON")
         parser.add_argument("--output", default=None, help="also write the JSON to this file")
@@ -33,7 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from ml.crossvalidation import crossvalidate
         from ml.model import ARCH_FEATURES
-        from ml.training import RECIPES, with_epochs
+        from ml.training import RECIPES, with_overrides
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
@@ -43,7 +46,7 @@ class Command(BaseCommand):
             arch=arch,
             folds=sorted(parse_folds(options["folds"])),
             params=ARCH_FEATURES[arch],
-            recipe=with_epochs(RECIPES[arch], options["epochs"]),
+            recipe=with_overrides(RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"]),
             seed=options["seed"],
             cache_dir=Path(settings.BASE_DIR) / "var" / "cache" / "features",
             log=log,

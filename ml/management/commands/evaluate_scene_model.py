@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if len(clips) == 0:
             raise CommandError(f"no clips with the model's labels in folds {sorted(folds)}")
         windows = dataset_windows(dataset, loaded.params, Path(settings.BASE_DIR) / "var" / "cache" / "features")
-        probs = predict_clips(_KerasLike(loaded.predict), windows, clips)
+        probs = predict_clips(_KerasLike(loaded.predict), windows, clips, shifts=loaded.metadata.test_time_shifts)
         truth = np.array([labels.index(dataset.clips[i].label) for i in clips])
         evaluation = evaluate_probabilities(probs, truth, labels, loaded.metadata.label_to_scene)
         if options["plot"]:

@@ -8,7 +8,8 @@ Figures, for each pipeline on the same clips:
 - throughput in 5-s clips per second, one clip after another in one process.
 
 Ours: PyAV decode at 16 kHz, 64-band log-mel on 5-s windows (50% overlap), the CRNN, all
-windows in one batch through a traced graph. The original's: librosa.load at 22,050 Hz,
+windows, each in as many time-shifted views as the model's metadata asks (the shipped
+model: 4), in one batch through a traced graph. The original's: librosa.load at 22,050 Hz,
 1-s chunks, 40-band log-mel, its 60k-parameter LSTM called through Keras `predict`.
 The original network's weights do not change its speed; without --seed-model an untrained
 copy is used.

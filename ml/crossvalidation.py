@@ -95,7 +95,7 @@ def _fold_result(
         data = np.load(stored)
         log(f"--- fold {fold}: reusing {stored} ---")
         return data["probs"], data["truth"], json.loads(str(data["summary"]))
-    model, seconds = _fold_model(
+    probs, seconds = _fold_probabilities(
         dataset,
         stored_model=_stored_path(store_dir, stem + ".keras"),
         arch=arch,
@@ -108,9 +108,7 @@ def _fold_result(
         log=log,
     )
     label_index = {label: i for i, label in enumerate(dataset.labels)}
-    clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold == fold])
-    probs = predict_clips(model, dataset_windows(dataset, params, cache_dir), clips, shifts=shifts)
-    truth = np.array([label_index[dataset.clips[i].label] for i in clips])
+    truth = np.array([label_index[c.label] for c in dataset.clips if c.fold == fold])
     labels = list(dataset.labels)
     evaluation = evaluate_probabilities(probs, truth, labels, default_label_to_scene(labels))
     summary = {"fold": fold, **evaluation.summary(), "seconds": seconds}
@@ -126,21 +124,43 @@ def _stored_path(store_dir: Path | None, name: str) -> Path | None:
     return Path(store_dir) / name
 
 
-def _fold_model(
-    dataset: Dataset, *, stored_model: Path | None, fold: int, folds: list[int], log: Log, **training: Any
-) -> tuple[Any, float | None]:
-    """The network for a held-out fold and its training seconds: trained now, or a stored one (None seconds).
+def _fold_probabilities(
+    dataset: Dataset,
+    *,
+    stored_model: Path | None,
+    fold: int,
+    folds: list[int],
+    params: FeatureParams,
+    recipe: Recipe,
+    cache_dir: Path | None,
+    log: Log,
+    **training: Any,
+) -> tuple[np.ndarray, float | None]:
+    """The held-out fold's clip probabilities, in clip order, and the training seconds (None: not trained now).
 
-    A stored network lets inference-time choices (test-time shifts) be measured on the same
-    held-out clips without training again.
+    A stored network is loaded and predicts, so inference-time choices (test-time shifts) are
+    measured on the same network without training again; a network trained now has already
+    scored the fold, with the recipe's shifts, at the end of training.
     """
     if stored_model is not None and stored_model.is_file():
         import keras
 
         log(f"--- fold {fold}: predicting with {stored_model} ---")
-        return keras.models.load_model(stored_model, compile=False), None
+        model = keras.models.load_model(stored_model, compile=False)
+        clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold == fold])
+        probs = predict_clips(model, dataset_windows(dataset, params, cache_dir), clips, shifts=recipe.test_time_shifts)
+        return probs, None
     log(f"--- fold {fold} held out ---")
-    result = train(dataset, train_folds=set(folds) - {fold}, val_folds={fold}, log=log, **training)
+    result = train(
+        dataset,
+        train_folds=set(folds) - {fold},
+        val_folds={fold},
+        params=params,
+        recipe=recipe,
+        cache_dir=cache_dir,
+        log=log,
+        **training,
+    )
     if stored_model is not None:
         save_inference_model(result.model, stored_model)
-    return result.model, round(result.seconds, 1)
+    return result.val_probs, round(result.seconds, 1)

@@ -59,6 +59,8 @@ class TrainResult:
     history: list[dict[str, float]]
     evaluation: Evaluation | None
     seconds: float
+    # The validation clips' probabilities behind `evaluation` (None without validation folds).
+    val_probs: np.ndarray | None = None
 
 
 def configure_tensorflow(seed: int, threads: int | None = None) -> None:
@@ -121,7 +123,7 @@ def train(
     label_to_scene = default_label_to_scene(list(dataset.labels))
     rng = np.random.default_rng(seed)
     history: list[dict[str, float]] = []
-    evaluation = None
+    evaluation, probs = None, None
     started = time.monotonic()
     for epoch in range(1, recipe.epochs + 1):
         loss = _train_epoch(model, windows.features, x_idx, y_all, n_classes, recipe, params.floor_db, rng)
@@ -140,7 +142,7 @@ def train(
         probs = predict_clips(model, windows, val_clips, shifts=recipe.test_time_shifts)
         evaluation = evaluate_probabilities(probs, truth[val_clips], list(dataset.labels), label_to_scene)
         log(f"validation with {recipe.test_time_shifts} time shifts: accuracy {evaluation.accuracy:.4f}")
-    return TrainResult(model=model, history=history, evaluation=evaluation, seconds=seconds)
+    return TrainResult(model=model, history=history, evaluation=evaluation, seconds=seconds, val_probs=probs)
 
 
 def _optimizer(recipe: Recipe, steps_per_epoch: int) -> Any:

@@ -9,11 +9,9 @@ from typing import Any
 import numpy as np
 
 from ml.datasets import Dataset
-from ml.evaluation import evaluate_probabilities
 from ml.featurecache import dataset_windows
 from ml.features import FeatureParams
-from ml.scenes import default_label_to_scene
-from ml.training import Log, Recipe, predict_clips, save_inference_model, train
+from ml.training import Log, Recipe, evaluate_on, label_indices, predict_clips, save_inference_model, train
 
 
 def crossvalidate(
@@ -34,8 +32,13 @@ def crossvalidate(
     With `store_dir`, each finished fold's network and predictions are kept there and reused by
     a later run with the same arch, seed, epochs and folds, so a long cross-validation can be
     split; a run with other test-time shifts reuses the network and predicts again.
+
+    With `recipe.ensemble` N, each fold has N networks (seeds `seed` to `seed + N - 1`), stored
+    one by one, and is scored on their mean; a seed's networks serve every ensemble it is in.
     """
-    label_to_scene = default_label_to_scene(list(dataset.labels))
+    empty = folds_without_clips(dataset, held_out or folds)
+    if empty:
+        raise ValueError(empty_folds_message(dataset, empty))
     per_fold, all_probs, all_truth = [], [], []
     for fold in held_out or folds:
         probs, truth, summary = _fold_result(
@@ -54,9 +57,7 @@ def crossvalidate(
         all_probs.append(probs)
         all_truth.append(truth)
         log(f"fold {fold}: accuracy {summary['accuracy']:.4f}  scene accuracy {summary['scene_accuracy']:.4f}")
-    pooled = evaluate_probabilities(
-        np.concatenate(all_probs), np.concatenate(all_truth), list(dataset.labels), label_to_scene
-    )
+    pooled = evaluate_on(dataset, np.concatenate(all_probs), np.concatenate(all_truth))
     accs = [f["accuracy"] for f in per_fold]
     scene_accs = [f["scene_accuracy"] for f in per_fold]
     return {
@@ -66,6 +67,7 @@ def crossvalidate(
         "seed": seed,
         "epochs": recipe.epochs,
         "test_time_shifts": recipe.test_time_shifts,
+        "ensemble": recipe.ensemble,
         "per_fold": per_fold,
         "mean_accuracy": float(np.mean(accs)),
         "std_accuracy": float(np.std(accs)),
@@ -75,7 +77,41 @@ def crossvalidate(
     }
 
 
+def folds_without_clips(dataset: Dataset, folds: list[int]) -> list[int]:
+    """The folds that would be held out with nothing to score: checked before hours of training."""
+    return sorted(set(folds) - {clip.fold for clip in dataset.clips})
+
+
+def empty_folds_message(dataset: Dataset, folds: list[int]) -> str:
+    return f"No clips in folds {folds} of {dataset.metadata_path}."
+
+
 def _fold_result(
+    dataset: Dataset, *, fold: int, recipe: Recipe, seed: int, **options: Any
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """The fold's probabilities, truth and summary: one network's, or the mean of the ensemble's."""
+    if recipe.ensemble == 1:
+        return _network_result(dataset, fold=fold, recipe=recipe, seed=seed, **options)
+    members = [
+        _network_result(dataset, fold=fold, recipe=recipe, seed=member_seed, **options)
+        for member_seed in range(seed, seed + recipe.ensemble)
+    ]
+    probs, truth = np.mean([probs for probs, _, _ in members], axis=0), members[0][1]
+    evaluation = evaluate_on(dataset, probs, truth)
+    seconds = [summary["seconds"] for _, _, summary in members]
+    summary = {
+        "fold": fold,
+        **evaluation.summary(),
+        "seconds": None if None in seconds else round(sum(seconds), 1),
+        "members": [
+            {"seed": member_seed, "accuracy": s["accuracy"], "scene_accuracy": s["scene_accuracy"]}
+            for member_seed, (_, _, s) in zip(range(seed, seed + recipe.ensemble), members, strict=True)
+        ],
+    }
+    return probs, truth, summary
+
+
+def _network_result(
     dataset: Dataset,
     *,
     arch: str,
@@ -88,6 +124,7 @@ def _fold_result(
     log: Log,
     store_dir: Path | None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """One seed's network on the held-out fold: stored predictions, a stored network, or training now."""
     stem = f"{arch}-seed{seed}-e{recipe.epochs}-folds{''.join(map(str, folds))}-fold{fold}"
     shifts = recipe.test_time_shifts
     stored = _stored_path(store_dir, stem + (f"-shifts{shifts}" if shifts > 1 else "") + ".npz")
@@ -107,10 +144,8 @@ def _fold_result(
         cache_dir=cache_dir,
         log=log,
     )
-    label_index = {label: i for i, label in enumerate(dataset.labels)}
-    truth = np.array([label_index[c.label] for c in dataset.clips if c.fold == fold])
-    labels = list(dataset.labels)
-    evaluation = evaluate_probabilities(probs, truth, labels, default_label_to_scene(labels))
+    truth = label_indices(dataset)[[i for i, c in enumerate(dataset.clips) if c.fold == fold]]
+    evaluation = evaluate_on(dataset, probs, truth)
     summary = {"fold": fold, **evaluation.summary(), "seconds": seconds}
     if stored is not None:
         np.savez(stored, probs=probs, truth=truth, summary=json.dumps(summary))

@@ -19,6 +19,36 @@ def build_model(arch: str, n_classes: int, params: FeatureParams) -> keras.Model
     return builder(params.frames_per_window, params.n_mels, n_classes)
 
 
+def average_of(members: list[keras.Model]) -> keras.Model:
+    """One model whose output is the mean of the members' outputs.
+
+    An ensemble saved this way is a single Keras file: the artifact's checksum, the shape
+    checks and the one-batch inference treat it like any network. The members are copied
+    under distinct names (weights only, no optimizer state), so they can be nested together.
+    """
+    if len(members) == 1:
+        return members[0]
+    copies = []
+    for number, member in enumerate(members, start=1):
+        copy = keras.Model.from_config({**member.get_config(), "name": f"{member.name}_{number}"})
+        copy.set_weights(member.get_weights())
+        copies.append(copy)
+    inputs = keras.Input(members[0].input_shape[1:], name="log_mel")
+    outputs = layers.Average(name="mean_of_members")([copy(inputs) for copy in copies])
+    return keras.Model(inputs, outputs, name=f"ensemble_of_{len(members)}")
+
+
+def check_parameter_budget(arch: str, n_classes: int, params: FeatureParams, networks: int) -> int:
+    """The parameters of `networks` averaged copies of `arch`; raises ValueError above MAX_PARAMS."""
+    total = build_model(arch, n_classes, params).count_params() * networks
+    if total > MAX_PARAMS:
+        raise ValueError(
+            f"{networks} {arch} networks would have {total:,} parameters together, "
+            f"more than the model's budget of {MAX_PARAMS:,}"
+        )
+    return total
+
+
 def build_crnn(frames: int, n_mels: int, n_classes: int) -> keras.Model:
     """Conv front end on (time, mel), then a BiLSTM over the pooled frame sequence."""
     inputs = keras.Input((frames, n_mels), name="log_mel")

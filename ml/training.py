@@ -38,6 +38,9 @@ class Recipe:
     # Inference's circular time shifts per window (ml.features.predict_over_shifts); part of the
     # recipe because cross-validation measures the two together, and the artifact records it.
     test_time_shifts: int = 1
+    # Networks trained with consecutive seeds and averaged (ml.model.average_of): seeds differ in
+    # what they get wrong, so their mean generalises better than either; the parameter budget caps it.
+    ensemble: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -61,6 +64,8 @@ class TrainResult:
     seconds: float
     # The validation clips' probabilities behind `evaluation` (None without validation folds).
     val_probs: np.ndarray | None = None
+    # Each network's own validation figures, when `model` averages several (train_ensemble).
+    member_evaluations: list[Evaluation | None] = field(default_factory=list)
 
 
 def configure_tensorflow(seed: int, threads: int | None = None) -> None:
@@ -96,8 +101,7 @@ def train(
 
     configure_tensorflow(seed)
     windows = dataset_windows(dataset, params, cache_dir)
-    label_index = {label: i for i, label in enumerate(dataset.labels)}
-    truth = np.array([label_index[c.label] for c in dataset.clips])
+    truth = label_indices(dataset)
     train_clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold in train_folds])
     val_clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold in val_folds], dtype=np.int64)
     if len(train_clips) == 0:
@@ -120,7 +124,6 @@ def train(
         f"{arch}: {model.count_params():,} parameters, {len(train_clips)} training clips ({len(x_idx)} windows), "
         f"{len(val_clips)} validation clips, {recipe.epochs} epochs"
     )
-    label_to_scene = default_label_to_scene(list(dataset.labels))
     rng = np.random.default_rng(seed)
     history: list[dict[str, float]] = []
     evaluation, probs = None, None
@@ -130,7 +133,7 @@ def train(
         row: dict[str, float] = {"epoch": epoch, "loss": loss}
         if len(val_clips):
             probs = predict_clips(model, windows, val_clips)
-            evaluation = evaluate_probabilities(probs, truth[val_clips], list(dataset.labels), label_to_scene)
+            evaluation = evaluate_on(dataset, probs, truth[val_clips])
             row.update(val_accuracy=evaluation.accuracy, val_scene_accuracy=evaluation.scene_accuracy)
         history.append(row)
         log(_progress(row, recipe.epochs, time.monotonic() - started))
@@ -140,9 +143,69 @@ def train(
     if len(val_clips) and recipe.test_time_shifts > 1:
         # Epochs are scored on plain windows (cheaper); the model's own figure uses its shifts.
         probs = predict_clips(model, windows, val_clips, shifts=recipe.test_time_shifts)
-        evaluation = evaluate_probabilities(probs, truth[val_clips], list(dataset.labels), label_to_scene)
+        evaluation = evaluate_on(dataset, probs, truth[val_clips])
         log(f"validation with {recipe.test_time_shifts} time shifts: accuracy {evaluation.accuracy:.4f}")
     return TrainResult(model=model, history=history, evaluation=evaluation, seconds=seconds, val_probs=probs)
+
+
+def train_ensemble(
+    dataset: Dataset,
+    *,
+    seed: int,
+    recipe: Recipe,
+    val_folds: set[int],
+    log: Log = print,
+    checkpoint_dir: Path | None = None,
+    **options: Any,
+) -> TrainResult:
+    """`train` `recipe.ensemble` times, with seeds `seed`, `seed + 1`, ...; the result's model averages them."""
+    if recipe.ensemble == 1:
+        return train(
+            dataset, seed=seed, recipe=recipe, val_folds=val_folds, log=log, checkpoint_dir=checkpoint_dir, **options
+        )
+    from ml.model import average_of
+
+    members = []
+    for member_seed in range(seed, seed + recipe.ensemble):
+        log(f"--- network {member_seed - seed + 1} of {recipe.ensemble}: seed {member_seed} ---")
+        member_checkpoints = checkpoint_dir / f"seed{member_seed}" if checkpoint_dir else None
+        members.append(
+            train(
+                dataset,
+                seed=member_seed,
+                recipe=recipe,
+                val_folds=val_folds,
+                log=log,
+                checkpoint_dir=member_checkpoints,
+                **options,
+            )
+        )
+    probs, evaluation = None, None
+    if val_folds:
+        probs = np.mean([m.val_probs for m in members], axis=0)
+        truth = label_indices(dataset)[[i for i, c in enumerate(dataset.clips) if c.fold in val_folds]]
+        evaluation = evaluate_on(dataset, probs, truth)
+        log(f"validation of the {recipe.ensemble} networks averaged: accuracy {evaluation.accuracy:.4f}")
+    return TrainResult(
+        model=average_of([m.model for m in members]),
+        history=[row for m in members for row in m.history],
+        evaluation=evaluation,
+        seconds=sum(m.seconds for m in members),
+        val_probs=probs,
+        member_evaluations=[m.evaluation for m in members],
+    )
+
+
+def label_indices(dataset: Dataset) -> np.ndarray:
+    """Each clip's label as its index in `dataset.labels`, in clip order."""
+    label_index = {label: i for i, label in enumerate(dataset.labels)}
+    return np.array([label_index[c.label] for c in dataset.clips])
+
+
+def evaluate_on(dataset: Dataset, probs: np.ndarray, truth: np.ndarray) -> Evaluation:
+    """Score clip probabilities against label indices, by label and by the default scene mapping."""
+    labels = list(dataset.labels)
+    return evaluate_probabilities(probs, truth, labels, default_label_to_scene(labels))
 
 
 def _optimizer(recipe: Recipe, steps_per_epoch: int) -> Any:
@@ -274,10 +337,12 @@ def save_model(
         },
         metrics={
             "validation": result.evaluation.summary() if result.evaluation else None,
+            **_member_metrics(result),
             "final_train_loss": result.history[-1]["loss"],
         },
         training={
             "seed": seed,
+            "seeds": list(range(seed, seed + recipe.ensemble)),
             "epochs": recipe.epochs,
             "seconds": round(result.seconds, 1),
             "recipe": recipe.to_dict(),
@@ -290,6 +355,12 @@ def save_model(
     )
     extra = {"ATTRIBUTION.md": _attribution_file(dataset, metadata.attribution)} if metadata.attribution else {}
     return write_artifact(output, metadata, lambda path: save_inference_model(result.model, path), extra)
+
+
+def _member_metrics(result: TrainResult) -> dict[str, Any]:
+    if not result.member_evaluations:
+        return {}
+    return {"members_validation": [e.summary() if e else None for e in result.member_evaluations]}
 
 
 def save_inference_model(model: Any, path: Path) -> None:
@@ -307,7 +378,9 @@ def _attribution_file(dataset: Dataset, attribution: str) -> str:
     return f"# Attribution\n\n{attribution}\n\n{credits}"
 
 
-def with_overrides(recipe: Recipe, *, epochs: int | None = None, test_time_shifts: int | None = None) -> Recipe:
+def with_overrides(
+    recipe: Recipe, *, epochs: int | None = None, test_time_shifts: int | None = None, ensemble: int | None = None
+) -> Recipe:
     """The recipe with the options a command was given; None keeps the recipe's value."""
-    given = {"epochs": epochs, "test_time_shifts": test_time_shifts}
+    given = {"epochs": epochs, "test_time_shifts": test_time_shifts, "ensemble": ensemble}
     return replace(recipe, **{name: value for name, value in given.items() if value is not None})

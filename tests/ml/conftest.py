@@ -83,12 +83,10 @@ def train_tiny(dataset: tuple[Path, Path], output: Path, **options: object) -> N
         train_folds="1",
         val_folds="2",
         arch="seed",
-        epochs=1,
-        seed=3,
         output=str(output),
         no_cache=True,
         stdout=StringIO(),
-        **options,
+        **{"epochs": 1, "seed": 3, **options},
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from ml import inference
 from ml.artifacts import (
@@ -250,3 +251,86 @@ def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
     report = json.loads(shifted.splitlines()[-1])
     assert report["test_time_shifts"] == 2 and [f["seconds"] for f in report["per_fold"]] == [None, None]
     assert again.count("reusing") == 2 and json.loads(again.splitlines()[-1]) == report
+
+
+def test_an_ensemble_artifact_serves_the_mean_of_its_seeds_networks(
+    tiny_artifact: Path, synthetic_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    train_tiny(synthetic_dataset, tmp_path / "seed4", seed=4)
+    train_tiny(synthetic_dataset, tmp_path / "pair", ensemble=2)  # seeds 3 and 4
+    seed3, seed4 = inference.load_model(tiny_artifact), inference.load_model(tmp_path / "seed4")
+    pair = inference.load_model(tmp_path / "pair")
+    x = np.random.default_rng(0).normal(-40, 10, (3, 44, 40)).astype(np.float32)
+
+    assert np.allclose(pair.predict(x), (seed3.predict(x) + seed4.predict(x)) / 2, atol=1e-6)
+    assert not np.allclose(seed3.predict(x), seed4.predict(x))  # two seeds, two different networks
+    assert pair.metadata.training["seeds"] == [3, 4]
+    assert pair.metadata.training["n_params"] == 2 * seed3.metadata.training["n_params"]
+    assert len(pair.metadata.metrics["members_validation"]) == 2
+
+
+def test_an_ensemble_over_the_parameter_budget_is_refused_before_training(
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    metadata, audio = synthetic_dataset
+    out = StringIO()
+
+    with pytest.raises(CommandError, match=r"3 crnn networks would have 1,011,330 parameters together"):
+        call_command(
+            "train_scene_model",
+            metadata=str(metadata),
+            audio_dir=str(audio),
+            train_folds="1",
+            ensemble=3,
+            output=str(tmp_path / "big"),
+            stdout=out,
+        )
+
+    assert out.getvalue() == "" and not (tmp_path / "big").exists()
+
+
+def test_crossvalidating_an_ensemble_scores_the_mean_of_each_seeds_stored_predictions(
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCENE_TRAIN_JIT", "0")
+    metadata, audio = synthetic_dataset
+    store = tmp_path / "cv"
+
+    def crossvalidate(**options: object) -> tuple[str, dict]:
+        out = StringIO()
+        call_command(
+            "crossvalidate_scene_model",
+            metadata=str(metadata),
+            audio_dir=str(audio),
+            folds="1,2",
+            arch="seed",
+            epochs=1,
+            json=True,
+            store_dir=str(store),
+            stdout=out,
+            **options,
+        )
+        return out.getvalue(), json.loads(out.getvalue().splitlines()[-1])
+
+    singles = [crossvalidate(seed=seed)[1] for seed in (5, 6)]
+    log, pair = crossvalidate(seed=5, ensemble=2)
+
+    assert "held out" not in log and log.count("reusing") == 4  # both seeds' folds, trained by the runs above
+    assert pair["ensemble"] == 2
+    for k, fold in enumerate(pair["per_fold"]):
+        assert [m["accuracy"] for m in fold["members"]] == [single["per_fold"][k]["accuracy"] for single in singles]
+        stored = [np.load(store / f"seed-seed{seed}-e1-folds12-fold{fold['fold']}.npz") for seed in (5, 6)]
+        mean = (stored[0]["probs"] + stored[1]["probs"]) / 2
+        assert fold["accuracy"] == pytest.approx(float(np.mean(mean.argmax(axis=1) == stored[0]["truth"])))
+
+
+def test_crossvalidation_refuses_a_fold_without_clips_before_training(
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    metadata, audio = synthetic_dataset
+    out = StringIO()
+
+    with pytest.raises(CommandError, match=r"^No clips in folds \[3, 4\] of .*esc50.csv\.$"):
+        call_command("crossvalidate_scene_model", metadata=str(metadata), audio_dir=str(audio), stdout=out)
+
+    assert out.getvalue() == ""

@@ -1,13 +1,17 @@
-"""What the ML commands share: reading a dataset's metadata (errors as command errors), option types."""
+"""What the ML commands share: reading a dataset's metadata (errors as command errors), option types, recipes."""
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import CommandError
 
 from ml.datasets import Dataset, read_metadata
 from ml.errors import MetadataError
+
+if TYPE_CHECKING:
+    from ml.training import Recipe
 
 
 def read_dataset(metadata: str, audio_dir: str) -> Dataset:
@@ -27,3 +31,18 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return value
+
+
+def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
+    """`arch`'s recipe with the command's --epochs, --time-shifts and --ensemble; refuses an ensemble over budget."""
+    from ml.model import ARCH_FEATURES, check_parameter_budget
+    from ml.training import RECIPES, with_overrides
+
+    recipe = with_overrides(
+        RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"], ensemble=options["ensemble"]
+    )
+    try:
+        check_parameter_budget(arch, n_labels, ARCH_FEATURES[arch], recipe.ensemble)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    return recipe

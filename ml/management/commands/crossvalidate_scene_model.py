@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ml.datasets import parse_folds
-from ml.management.commands._dataset import positive_int, read_dataset
+from ml.management.commands._dataset import positive_int, read_dataset, recipe_for
 
 
 class Command(BaseCommand):
@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
         )
+        parser.add_argument(
+            "--ensemble",
+            type=positive_int,
+            default=None,
+            help="networks to train, with seeds --seed, --seed + 1, ..., and average",
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--json", action="store_true", help="end with one line of JSON")
         parser.add_argument("--output", default=None, help="also write the JSON to this file")
@@ -34,23 +40,27 @@ class Command(BaseCommand):
         parser.add_argument("--store-dir", default=None, help="keep each fold's predictions here and reuse them")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ml.crossvalidation import crossvalidate
+        from ml.crossvalidation import crossvalidate, empty_folds_message, folds_without_clips
         from ml.model import ARCH_FEATURES
-        from ml.training import RECIPES, with_overrides
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
+        folds = sorted(parse_folds(options["folds"]))
+        held_out = sorted(parse_folds(options["held_out"])) if options["held_out"] else None
+        empty = folds_without_clips(dataset, held_out or folds)
+        if empty:
+            raise CommandError(empty_folds_message(dataset, empty))
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
         result = crossvalidate(
             dataset,
             arch=arch,
-            folds=sorted(parse_folds(options["folds"])),
+            folds=folds,
             params=ARCH_FEATURES[arch],
-            recipe=with_overrides(RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"]),
+            recipe=recipe_for(arch, options, n_labels=len(dataset.labels)),
             seed=options["seed"],
             cache_dir=Path(settings.BASE_DIR) / "var" / "cache" / "features",
             log=log,
-            held_out=sorted(parse_folds(options["held_out"])) if options["held_out"] else None,
+            held_out=held_out,
             store_dir=Path(options["store_dir"]) if options["store_dir"] else None,
         )
         text = json.dumps(result)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ml.datasets import parse_folds
-from ml.management.commands._dataset import positive_int, read_dataset
+from ml.management.commands._dataset import positive_int, read_dataset, recipe_for
 
 
 class Command(BaseCommand):
@@ -25,6 +25,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
         )
+        parser.add_argument(
+            "--ensemble",
+            type=positive_int,
+            default=None,
+            help="networks to train, with seeds --seed, --seed + 1, ..., and average",
+        )
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--output", required=True, help="artifact folder to write (its name is the version)")
         parser.add_argument("--model-version", default=None, help="version name (default: the output folder's name)")
@@ -36,18 +42,15 @@ class Command(BaseCommand):
         # TensorFlow is imported here, never when Django starts.
         from ml.artifacts import set_current
         from ml.model import ARCH_FEATURES
-        from ml.training import RECIPES, save_model, train, with_overrides
+        from ml.training import save_model, train_ensemble
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
-        params, recipe = (
-            ARCH_FEATURES[arch],
-            with_overrides(RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"]),
-        )
+        params, recipe = ARCH_FEATURES[arch], recipe_for(arch, options, n_labels=len(dataset.labels))
         train_folds, val_folds = parse_folds(options["train_folds"]), parse_folds(options["val_folds"])
         cache_dir = None if options["no_cache"] else Path(settings.BASE_DIR) / "var" / "cache" / "features"
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731 - progress as it happens
-        result = train(
+        result = train_ensemble(
             dataset,
             arch=arch,
             train_folds=train_folds,

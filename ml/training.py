@@ -73,12 +73,22 @@ def configure_tensorflow(seed: int, threads: int | None = None) -> None:
     import keras
     import tensorflow as tf
 
+    configure_threads(threads)
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def configure_threads(threads: int | None = None) -> None:
+    """Apply `threads` (default: SCENE_TRAIN_THREADS) to TensorFlow.
+
+    Call it before TensorFlow builds anything: afterwards it can only be set to what it already is.
+    """
+    import tensorflow as tf
+
     threads = threads or int(os.environ.get("SCENE_TRAIN_THREADS", "0")) or None
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)
-    keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
 
 
 def train(

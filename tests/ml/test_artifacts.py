@@ -334,3 +334,25 @@ def test_crossvalidation_refuses_a_fold_without_clips_before_training(
         call_command("crossvalidate_scene_model", metadata=str(metadata), audio_dir=str(audio), stdout=out)
 
     assert out.getvalue() == ""
+
+
+def test_training_in_a_fresh_process_applies_its_thread_count(
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # Checking the ensemble's parameter budget builds a network; that must not fix TensorFlow's
+    # threads before SCENE_TRAIN_THREADS is applied (a fresh process, as a training run is).
+    metadata, audio = synthetic_dataset
+    env = {
+        "DJANGO_SETTINGS_MODULE": "soundscapify.settings.test",
+        "PATH": "/usr/bin:/bin",
+        "SCENE_TRAIN_THREADS": "1",
+        "SCENE_TRAIN_JIT": "0",
+    }
+    command = [sys.executable, "manage.py", "train_scene_model", "--metadata", str(metadata), "--audio-dir"]
+    command += [str(audio), "--train-folds", "1", "--arch", "seed", "--epochs", "1", "--no-cache"]
+    command += ["--output", str(tmp_path / "threads-v1")]
+
+    out = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True)
+
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert load_metadata(tmp_path / "threads-v1").training["epochs"] == 1

@@ -35,8 +35,10 @@ def positive_int(text: str) -> int:
 
 def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
     """`arch`'s recipe with the command's --epochs, --time-shifts and --ensemble; refuses an ensemble over budget."""
+    from ml.training import RECIPES, configure_threads, with_overrides
+
+    configure_threads()  # counting the parameters builds a network, which fixes TensorFlow's threads
     from ml.model import ARCH_FEATURES, check_parameter_budget
-    from ml.training import RECIPES, with_overrides
 
     recipe = with_overrides(
         RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"], ensemble=options["ensemble"]

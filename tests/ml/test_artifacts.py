@@ -224,23 +224,9 @@ def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
     synthetic_dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCENE_TRAIN_JIT", "0")
-    metadata, audio = synthetic_dataset
 
     def crossvalidate(**options: object) -> str:
-        out = StringIO()
-        call_command(
-            "crossvalidate_scene_model",
-            metadata=str(metadata),
-            audio_dir=str(audio),
-            folds="1,2",
-            arch="seed",
-            epochs=1,
-            json=True,
-            store_dir=str(tmp_path / "cv"),
-            stdout=out,
-            **options,
-        )
-        return out.getvalue()
+        return crossvalidate_tiny(synthetic_dataset, tmp_path / "cv", **options)
 
     trained = crossvalidate()
     shifted = crossvalidate(time_shifts=2)
@@ -293,24 +279,11 @@ def test_crossvalidating_an_ensemble_scores_the_mean_of_each_seeds_stored_predic
     synthetic_dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SCENE_TRAIN_JIT", "0")
-    metadata, audio = synthetic_dataset
     store = tmp_path / "cv"
 
     def crossvalidate(**options: object) -> tuple[str, dict]:
-        out = StringIO()
-        call_command(
-            "crossvalidate_scene_model",
-            metadata=str(metadata),
-            audio_dir=str(audio),
-            folds="1,2",
-            arch="seed",
-            epochs=1,
-            json=True,
-            store_dir=str(store),
-            stdout=out,
-            **options,
-        )
-        return out.getvalue(), json.loads(out.getvalue().splitlines()[-1])
+        log = crossvalidate_tiny(synthetic_dataset, store, **options)
+        return log, json.loads(log.splitlines()[-1])
 
     singles = [crossvalidate(seed=seed)[1] for seed in (5, 6)]
     log, pair = crossvalidate(seed=5, ensemble=2)
@@ -356,3 +329,22 @@ def test_training_in_a_fresh_process_applies_its_thread_count(
 
     assert out.returncode == 0, out.stderr[-2000:]
     assert load_metadata(tmp_path / "threads-v1").training["epochs"] == 1
+
+
+def crossvalidate_tiny(dataset: tuple[Path, Path], store: Path, **options: object) -> str:
+    """Cross-validate the seed network for one epoch on the synthetic folds 1 and 2; returns what it printed."""
+    metadata, audio = dataset
+    out = StringIO()
+    call_command(
+        "crossvalidate_scene_model",
+        metadata=str(metadata),
+        audio_dir=str(audio),
+        folds="1,2",
+        arch="seed",
+        epochs=1,
+        json=True,
+        store_dir=str(store),
+        stdout=out,
+        **options,
+    )
+    return out.getvalue()

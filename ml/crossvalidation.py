@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ml.datasets import Dataset
+from ml.errors import MetadataError
 from ml.featurecache import dataset_windows
 from ml.features import FeatureParams
 from ml.training import Log, Recipe, evaluate_on, label_indices, predict_clips, save_inference_model, train
@@ -36,9 +37,9 @@ def crossvalidate(
     With `recipe.ensemble` N, each fold has N networks (seeds `seed` to `seed + N - 1`), stored
     one by one, and is scored on their mean; a seed's networks serve every ensemble it is in.
     """
-    empty = folds_without_clips(dataset, held_out or folds)
-    if empty:
-        raise ValueError(empty_folds_message(dataset, empty))
+    empty = sorted(set(held_out or folds) - {clip.fold for clip in dataset.clips})
+    if empty:  # checked before hours of training, not after
+        raise MetadataError(f"No clips in folds {empty} of {dataset.metadata_path}.")
     per_fold, all_probs, all_truth = [], [], []
     for fold in held_out or folds:
         probs, truth, summary = _fold_result(
@@ -77,25 +78,14 @@ def crossvalidate(
     }
 
 
-def folds_without_clips(dataset: Dataset, folds: list[int]) -> list[int]:
-    """The folds that would be held out with nothing to score: checked before hours of training."""
-    return sorted(set(folds) - {clip.fold for clip in dataset.clips})
-
-
-def empty_folds_message(dataset: Dataset, folds: list[int]) -> str:
-    return f"No clips in folds {folds} of {dataset.metadata_path}."
-
-
 def _fold_result(
     dataset: Dataset, *, fold: int, recipe: Recipe, seed: int, **options: Any
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """The fold's probabilities, truth and summary: one network's, or the mean of the ensemble's."""
-    if recipe.ensemble == 1:
+    seeds = range(seed, seed + recipe.ensemble)
+    if len(seeds) == 1:
         return _network_result(dataset, fold=fold, recipe=recipe, seed=seed, **options)
-    members = [
-        _network_result(dataset, fold=fold, recipe=recipe, seed=member_seed, **options)
-        for member_seed in range(seed, seed + recipe.ensemble)
-    ]
+    members = [_network_result(dataset, fold=fold, recipe=recipe, seed=s, **options) for s in seeds]
     probs, truth = np.mean([probs for probs, _, _ in members], axis=0), members[0][1]
     evaluation = evaluate_on(dataset, probs, truth)
     seconds = [summary["seconds"] for _, _, summary in members]
@@ -105,7 +95,7 @@ def _fold_result(
         "seconds": None if None in seconds else round(sum(seconds), 1),
         "members": [
             {"seed": member_seed, "accuracy": s["accuracy"], "scene_accuracy": s["scene_accuracy"]}
-            for member_seed, (_, _, s) in zip(range(seed, seed + recipe.ensemble), members, strict=True)
+            for member_seed, (_, _, s) in zip(seeds, members, strict=True)
         ],
     }
     return probs, truth, summary
@@ -144,7 +134,7 @@ def _network_result(
         cache_dir=cache_dir,
         log=log,
     )
-    truth = label_indices(dataset)[[i for i, c in enumerate(dataset.clips) if c.fold == fold]]
+    truth = label_indices(dataset)[dataset.clip_indices({fold})]
     evaluation = evaluate_on(dataset, probs, truth)
     summary = {"fold": fold, **evaluation.summary(), "seconds": seconds}
     if stored is not None:
@@ -182,8 +172,8 @@ def _fold_probabilities(
 
         log(f"--- fold {fold}: predicting with {stored_model} ---")
         model = keras.models.load_model(stored_model, compile=False)
-        clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold == fold])
-        probs = predict_clips(model, dataset_windows(dataset, params, cache_dir), clips, shifts=recipe.test_time_shifts)
+        windows = dataset_windows(dataset, params, cache_dir)
+        probs = predict_clips(model, windows, dataset.clip_indices({fold}), shifts=recipe.test_time_shifts)
         return probs, None
     log(f"--- fold {fold} held out ---")
     result = train(

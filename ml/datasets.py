@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ml.errors import MetadataError
 
 ESC50 = "esc50"
@@ -39,6 +41,10 @@ class Dataset:
 
     def select(self, folds: set[int]) -> list[Clip]:
         return [clip for clip in self.clips if clip.fold in folds]
+
+    def clip_indices(self, folds: set[int]) -> np.ndarray:
+        """The positions in `clips` of the clips in `folds`, in clip order (int64, also when none)."""
+        return np.array([i for i, clip in enumerate(self.clips) if clip.fold in folds], dtype=np.int64)
 
 
 def read_metadata(metadata_path: str | Path, audio_dir: str | Path) -> Dataset:

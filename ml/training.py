@@ -112,8 +112,7 @@ def train(
     configure_tensorflow(seed)
     windows = dataset_windows(dataset, params, cache_dir)
     truth = label_indices(dataset)
-    train_clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold in train_folds])
-    val_clips = np.array([i for i, c in enumerate(dataset.clips) if c.fold in val_folds], dtype=np.int64)
+    train_clips, val_clips = dataset.clip_indices(train_folds), dataset.clip_indices(val_folds)
     if len(train_clips) == 0:
         raise ValueError(f"no clips in training folds {sorted(train_folds)}")
     x_idx = windows.clip_windows(train_clips)
@@ -193,7 +192,7 @@ def train_ensemble(
     probs, evaluation = None, None
     if val_folds:
         probs = np.mean([m.val_probs for m in members], axis=0)
-        truth = label_indices(dataset)[[i for i, c in enumerate(dataset.clips) if c.fold in val_folds]]
+        truth = label_indices(dataset)[dataset.clip_indices(val_folds)]
         evaluation = evaluate_on(dataset, probs, truth)
         log(f"validation of the {recipe.ensemble} networks averaged: accuracy {evaluation.accuracy:.4f}")
     return TrainResult(

@@ -33,6 +33,21 @@ def positive_int(text: str) -> int:
     return value
 
 
+def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that `recipe_for` reads, and --seed: the same in every command that trains."""
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument(
+        "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
+    )
+    parser.add_argument(
+        "--ensemble",
+        type=positive_int,
+        default=None,
+        help="networks to train, with seeds --seed, --seed + 1, ..., and average",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+
+
 def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
     """`arch`'s recipe with the command's --epochs, --time-shifts and --ensemble; refuses an ensemble over budget."""
     from ml.training import RECIPES, configure_threads, with_overrides

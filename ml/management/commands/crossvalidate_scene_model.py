@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ml.datasets import parse_folds
-from ml.management.commands._dataset import positive_int, read_dataset, recipe_for
+from ml.errors import MetadataError
+from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
 
 
 class Command(BaseCommand):
@@ -21,17 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--audio-dir", required=True)
         parser.add_argument("--folds", default="1,2,3,4")
         parser.add_argument("--arch", default="crnn", choices=["crnn", "seed"])
-        parser.add_argument("--epochs", type=int, default=None)
-        parser.add_argument(
-            "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
-        )
-        parser.add_argument(
-            "--ensemble",
-            type=positive_int,
-            default=None,
-            help="networks to train, with seeds --seed, --seed + 1, ..., and average",
-        )
-        parser.add_argument("--seed", type=int, default=0)
+        add_recipe_arguments(parser)
         parser.add_argument("--json", action="store_true", help="end with one line of JSON")
         parser.add_argument("--output", default=None, help="also write the JSON to this file")
         parser.add_argument(
@@ -40,29 +31,28 @@ class Command(BaseCommand):
         parser.add_argument("--store-dir", default=None, help="keep each fold's predictions here and reuse them")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from ml.crossvalidation import crossvalidate, empty_folds_message, folds_without_clips
+        from ml.crossvalidation import crossvalidate
         from ml.model import ARCH_FEATURES
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
-        folds = sorted(parse_folds(options["folds"]))
-        held_out = sorted(parse_folds(options["held_out"])) if options["held_out"] else None
-        empty = folds_without_clips(dataset, held_out or folds)
-        if empty:
-            raise CommandError(empty_folds_message(dataset, empty))
+        recipe = recipe_for(arch, options, n_labels=len(dataset.labels))
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731
-        result = crossvalidate(
-            dataset,
-            arch=arch,
-            folds=folds,
-            params=ARCH_FEATURES[arch],
-            recipe=recipe_for(arch, options, n_labels=len(dataset.labels)),
-            seed=options["seed"],
-            cache_dir=Path(settings.BASE_DIR) / "var" / "cache" / "features",
-            log=log,
-            held_out=held_out,
-            store_dir=Path(options["store_dir"]) if options["store_dir"] else None,
-        )
+        try:
+            result = crossvalidate(
+                dataset,
+                arch=arch,
+                folds=sorted(parse_folds(options["folds"])),
+                params=ARCH_FEATURES[arch],
+                recipe=recipe,
+                seed=options["seed"],
+                cache_dir=Path(settings.BASE_DIR) / "var" / "cache" / "features",
+                log=log,
+                held_out=sorted(parse_folds(options["held_out"])) if options["held_out"] else None,
+                store_dir=Path(options["store_dir"]) if options["store_dir"] else None,
+            )
+        except MetadataError as exc:  # a held-out fold without clips, refused before training
+            raise CommandError(str(exc)) from exc
         text = json.dumps(result)
         if options["output"]:
             Path(options["output"]).write_text(text + "\n")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ml.datasets import parse_folds
-from ml.management.commands._dataset import positive_int, read_dataset, recipe_for
+from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
 
 
 class Command(BaseCommand):
@@ -21,17 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--train-folds", required=True, help="e.g. 1,2,3")
         parser.add_argument("--val-folds", default="", help="e.g. 4 (empty: no validation)")
         parser.add_argument("--arch", default="crnn", choices=["crnn", "seed"])
-        parser.add_argument("--epochs", type=int, default=None)
-        parser.add_argument(
-            "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
-        )
-        parser.add_argument(
-            "--ensemble",
-            type=positive_int,
-            default=None,
-            help="networks to train, with seeds --seed, --seed + 1, ..., and average",
-        )
-        parser.add_argument("--seed", type=int, default=0)
+        add_recipe_arguments(parser)
         parser.add_argument("--output", required=True, help="artifact folder to write (its name is the version)")
         parser.add_argument("--model-version", default=None, help="version name (default: the output folder's name)")
         parser.add_argument("--make-current", action="store_true", help="point <output parent>/CURRENT at it")

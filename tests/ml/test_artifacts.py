@@ -348,3 +348,14 @@ def crossvalidate_tiny(dataset: tuple[Path, Path], store: Path, **options: objec
         **options,
     )
     return out.getvalue()
+
+
+@pytest.mark.parametrize("command", ["train_scene_model", "crossvalidate_scene_model"])
+@pytest.mark.parametrize("option", ["--epochs", "--time-shifts", "--ensemble"])
+def test_training_commands_refuse_a_count_below_one_before_reading_any_data(
+    command: str, option: str, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "no-such.csv")
+
+    with pytest.raises(CommandError, match=r"expected a whole number of at least 1, got '0'"):
+        call_command(command, "--metadata", missing, "--audio-dir", str(tmp_path), option, "0")

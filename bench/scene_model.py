@@ -9,7 +9,7 @@ Figures, for each pipeline on the same clips:
 
 Ours: PyAV decode at 16 kHz, 64-band log-mel on 5-s windows (50% overlap), the CRNN, all
 windows, each in as many time-shifted views as the model's metadata asks (the shipped
-model: 1, through its two averaged networks), in one batch through a traced graph. The original's: librosa.load at 22,050 Hz,
+model: 1), in one batch through a traced graph. The original's: librosa.load at 22,050 Hz,
 1-s chunks, 40-band log-mel, its 60k-parameter LSTM called through Keras `predict`.
 The original network's weights do not change its speed; without --seed-model an untrained
 copy is used.

@@ -239,13 +239,22 @@ def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
     assert again.count("reusing") == 2 and json.loads(again.splitlines()[-1]) == report
 
 
+@pytest.fixture(scope="module")
+def seed4_and_pair(
+    synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
+) -> tuple[Path, Path]:
+    """The tiny recipe with seed 4 alone, and with seeds 3 and 4 trained by one --ensemble 2 run."""
+    root = tmp_path_factory.mktemp("seeds")
+    train_tiny(synthetic_dataset, root / "seed4", seed=4)
+    train_tiny(synthetic_dataset, root / "pair", ensemble=2)
+    return root / "seed4", root / "pair"
+
+
 def test_an_ensemble_artifact_serves_the_mean_of_its_seeds_networks(
-    tiny_artifact: Path, synthetic_dataset: tuple[Path, Path], tmp_path: Path
+    tiny_artifact: Path, seed4_and_pair: tuple[Path, Path]
 ) -> None:
-    train_tiny(synthetic_dataset, tmp_path / "seed4", seed=4)
-    train_tiny(synthetic_dataset, tmp_path / "pair", ensemble=2)  # seeds 3 and 4
-    seed3, seed4 = inference.load_model(tiny_artifact), inference.load_model(tmp_path / "seed4")
-    pair = inference.load_model(tmp_path / "pair")
+    seed3, seed4 = inference.load_model(tiny_artifact), inference.load_model(seed4_and_pair[0])
+    pair = inference.load_model(seed4_and_pair[1])
     x = np.random.default_rng(0).normal(-40, 10, (3, 44, 40)).astype(np.float32)
 
     assert np.allclose(pair.predict(x), (seed3.predict(x) + seed4.predict(x)) / 2, atol=1e-6)
@@ -253,6 +262,54 @@ def test_an_ensemble_artifact_serves_the_mean_of_its_seeds_networks(
     assert pair.metadata.training["seeds"] == [3, 4]
     assert pair.metadata.training["n_params"] == 2 * seed3.metadata.training["n_params"]
     assert len(pair.metadata.metrics["members_validation"]) == 2
+
+
+def test_averaging_seeds_trained_apart_writes_the_ensemble_that_training_them_together_does(
+    tiny_artifact: Path, seed4_and_pair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    seed4, pair = seed4_and_pair
+    out = StringIO()
+
+    call_command("average_scene_models", str(tiny_artifact), str(seed4), output=str(tmp_path / "averaged"), stdout=out)
+
+    averaged, together = inference.load_model(tmp_path / "averaged"), inference.load_model(pair)
+    x = np.random.default_rng(1).normal(-40, 10, (3, 44, 40)).astype(np.float32)
+    assert np.allclose(averaged.predict(x), together.predict(x), atol=1e-6)
+    for record in ("seeds", "epochs", "recipe", "n_params"):
+        assert averaged.metadata.training[record] == together.metadata.training[record]
+    assert averaged.metadata.data == together.metadata.data and averaged.metadata.version == "averaged"
+    assert averaged.metadata.training["averaged_from"][1]["version"] == "seed4"
+    assert len(averaged.metadata.metrics["members_validation"]) == 2
+    assert (tmp_path / "averaged" / "ATTRIBUTION.md").read_text() == (tiny_artifact / "ATTRIBUTION.md").read_text()
+    assert "the mean of 2 networks" in out.getvalue()
+
+
+def test_averaging_refuses_models_that_are_not_one_recipe_with_several_seeds(
+    tiny_artifact: Path,
+    seed4_and_pair: tuple[Path, Path],
+    synthetic_dataset: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed4, pair = seed4_and_pair
+    train_tiny(synthetic_dataset, tmp_path / "fold2", seed=4, train_folds="2", val_folds="1")
+    train_tiny(synthetic_dataset, tmp_path / "epochs2", seed=4, epochs=2)
+    refusals = {
+        "their data differ": [tiny_artifact, tmp_path / "fold2"],
+        "their training recipes differ": [tiny_artifact, tmp_path / "epochs2"],
+        "already an average of 2 networks": [tiny_artifact, pair],
+        "has seed 3, like an earlier model": [tiny_artifact, tiny_artifact],
+        "needs at least two models, got 1": [tiny_artifact],
+        "No scene model found": [tiny_artifact, tmp_path / "missing"],
+    }
+    for message, models in refusals.items():
+        with pytest.raises(CommandError, match=message):
+            call_command("average_scene_models", *map(str, models), output=str(tmp_path / "out"), stdout=StringIO())
+    monkeypatch.setattr("ml.model.MAX_PARAMS", 100)
+    with pytest.raises(CommandError, match="more than the model's budget of 100"):
+        call_command("average_scene_models", str(tiny_artifact), str(seed4), output=str(tmp_path / "out"))
+
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_ensemble_over_the_parameter_budget_is_refused_before_training(

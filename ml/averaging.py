@@ -1,0 +1,115 @@
+"""Average finished artifacts into one ensemble artifact.
+
+`train_scene_model --ensemble N` trains its networks one after the other on one process.
+Networks of the same recipe that differ only in seed can instead be trained side by side
+(one per core or per machine) and averaged here: the result is the artifact that
+`--ensemble` would have written, with each member's own training record kept.
+Imports TensorFlow: only for commands, never at start-up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ml.artifacts import ModelMetadata, verify_artifact, write_artifact
+from ml.errors import ModelArtifactError
+
+# What members must share for their mean to be one model of one recipe.
+SHARED_FIELDS = ("arch", "labels", "label_to_scene", "feature_params", "test_time_shifts", "scenes", "data")
+MISMATCH_MESSAGE = "Cannot average {path} with {first}: their {what} differ."
+NESTED_MESSAGE = "{path} is already an average of {count} networks; average single networks."
+SEED_MESSAGE = "{path} has seed {seed}, like an earlier model: averaging a network with its twin adds nothing."
+BUDGET_MESSAGE = "{count} networks would have {total:,} parameters together, more than the model's budget of {limit:,}."
+COUNT_MESSAGE = "Averaging needs at least two models, got {count}."
+
+
+def average_artifacts(model_dirs: list[Path], output: Path, *, version: str | None = None) -> Path:
+    """Write the artifact whose network is the mean of the networks in `model_dirs`; raises ModelArtifactError."""
+    import keras
+
+    from ml.model import MAX_PARAMS, average_of
+    from ml.training import save_inference_model
+
+    members = [_verified(path) for path in model_dirs]
+    _check_members(members)
+    networks = [keras.models.load_model(weights, compile=False) for _, weights, _ in members]
+    total = sum(network.count_params() for network in networks)
+    if total > MAX_PARAMS:
+        raise ModelArtifactError(BUDGET_MESSAGE.format(count=len(networks), total=total, limit=MAX_PARAMS))
+    model = average_of(networks)
+    metadata = _ensemble_metadata([m for _, _, m in members], version or output.name, model.count_params())
+    attribution = members[0][0] / "ATTRIBUTION.md"
+    extra = {attribution.name: attribution.read_text(encoding="utf-8")} if attribution.is_file() else {}
+    return write_artifact(output, metadata, lambda path: save_inference_model(model, path), extra)
+
+
+def _verified(path: Path) -> tuple[Path, Path, ModelMetadata]:
+    weights, metadata = verify_artifact(path)
+    return weights.parent, weights, metadata
+
+
+def _check_members(members: list[tuple[Path, Path, ModelMetadata]]) -> None:
+    if len(members) < 2:
+        raise ModelArtifactError(COUNT_MESSAGE.format(count=len(members)))
+    first_dir, _, first = members[0]
+    seeds: set[int] = set()
+    for path, _, metadata in members:
+        if len(metadata.training.get("seeds", [])) > 1:
+            raise ModelArtifactError(NESTED_MESSAGE.format(path=path, count=len(metadata.training["seeds"])))
+        for what in SHARED_FIELDS:
+            if getattr(metadata, what) != getattr(first, what):
+                raise ModelArtifactError(MISMATCH_MESSAGE.format(path=path, first=first_dir, what=what))
+        if _recipe_but_seed(metadata) != _recipe_but_seed(first):
+            raise ModelArtifactError(MISMATCH_MESSAGE.format(path=path, first=first_dir, what="training recipes"))
+        seed = metadata.training.get("seed")
+        if seed in seeds:
+            raise ModelArtifactError(SEED_MESSAGE.format(path=path, seed=seed))
+        seeds.add(seed)
+
+
+def _recipe_but_seed(metadata: ModelMetadata) -> dict[str, Any]:
+    return {**metadata.training.get("recipe", {}), "epochs": metadata.training.get("epochs")}
+
+
+def _ensemble_metadata(members: list[ModelMetadata], version: str, n_params: int) -> ModelMetadata:
+    from ml.training import library_versions
+
+    first = members[0]
+    seeds = [m.training["seed"] for m in members]
+    return ModelMetadata(
+        version=version,
+        arch=first.arch,
+        labels=first.labels,
+        label_to_scene=first.label_to_scene,
+        feature_params=first.feature_params,
+        weights_sha256="",
+        test_time_shifts=first.test_time_shifts,
+        scenes=first.scenes,
+        data=first.data,
+        metrics={
+            # The members were validated one by one (or not at all); their mean was not.
+            "validation": None,
+            "members_validation": [m.metrics.get("validation") for m in members],
+            "final_train_loss": _mean([m.metrics.get("final_train_loss") for m in members]),
+        },
+        training={
+            "seed": min(seeds),
+            "seeds": seeds,
+            "epochs": first.training.get("epochs"),
+            "seconds": round(sum(m.training.get("seconds", 0.0) for m in members), 1),
+            "recipe": {**first.training.get("recipe", {}), "ensemble": len(members)},
+            "n_params": n_params,
+            "aggregation": first.training.get("aggregation"),
+            "averaged_from": [{"version": m.version, "weights_sha256": m.weights_sha256} for m in members],
+        },
+        library_versions=library_versions(),
+        attribution=first.attribution,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None

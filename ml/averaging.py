@@ -9,6 +9,7 @@ Imports TensorFlow: only for commands, never at start-up.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ SHARED_FIELDS = ("arch", "labels", "label_to_scene", "feature_params", "test_tim
 MISMATCH_MESSAGE = "Cannot average {path} with {first}: their {what} differ."
 NESTED_MESSAGE = "{path} is already an average of {count} networks; average single networks."
 SEED_MESSAGE = "{path} has seed {seed}, like an earlier model: averaging a network with its twin adds nothing."
-BUDGET_MESSAGE = "{count} networks would have {total:,} parameters together, more than the model's budget of {limit:,}."
 COUNT_MESSAGE = "Averaging needs at least two models, got {count}."
 
 
@@ -29,16 +29,17 @@ def average_artifacts(model_dirs: list[Path], output: Path, *, version: str | No
     """Write the artifact whose network is the mean of the networks in `model_dirs`; raises ModelArtifactError."""
     import keras
 
-    from ml.model import MAX_PARAMS, average_of
+    from ml.model import average_of, check_parameter_budget
     from ml.training import save_inference_model
 
     members = [_verified(path) for path in model_dirs]
     _check_members(members)
-    networks = [keras.models.load_model(weights, compile=False) for _, weights, _ in members]
-    total = sum(network.count_params() for network in networks)
-    if total > MAX_PARAMS:
-        raise ModelArtifactError(BUDGET_MESSAGE.format(count=len(networks), total=total, limit=MAX_PARAMS))
-    model = average_of(networks)
+    first = members[0][2]
+    try:  # the members share arch, labels and features, so one budget check covers them all
+        check_parameter_budget(first.arch, len(first.labels), first.features, len(members))
+    except ValueError as exc:
+        raise ModelArtifactError(str(exc)) from exc
+    model = average_of([keras.models.load_model(weights, compile=False) for _, weights, _ in members])
     metadata = _ensemble_metadata([m for _, _, m in members], version or output.name, model.count_params())
     attribution = members[0][0] / "ATTRIBUTION.md"
     extra = {attribution.name: attribution.read_text(encoding="utf-8")} if attribution.is_file() else {}
@@ -78,16 +79,11 @@ def _ensemble_metadata(members: list[ModelMetadata], version: str, n_params: int
 
     first = members[0]
     seeds = [m.training["seed"] for m in members]
-    return ModelMetadata(
+    # The fields _check_members found equal come from the first member as they are.
+    return replace(
+        first,
         version=version,
-        arch=first.arch,
-        labels=first.labels,
-        label_to_scene=first.label_to_scene,
-        feature_params=first.feature_params,
         weights_sha256="",
-        test_time_shifts=first.test_time_shifts,
-        scenes=first.scenes,
-        data=first.data,
         metrics={
             # The members were validated one by one (or not at all); their mean was not.
             "validation": None,

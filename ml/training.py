@@ -52,6 +52,10 @@ RECIPES: dict[str, Recipe] = {
     # against 76.3%), the most the parameter budget allows. One view per window: 4 time-shifted
     # views added 0.4 points for 4 times the work (ml/RESULTS.md).
     "crnn": Recipe(epochs=200, ensemble=2),
+    # Measured alternatives on 40-ms frames (half the work per network): the crnn's recipe, and
+    # four narrower networks, the work of two crnn networks and within the parameter budget.
+    "crnn40ms": Recipe(epochs=200, ensemble=2),
+    "crnn40ms-small": Recipe(epochs=200, ensemble=4),
     # The seed sees 1-second windows: a shorter shift and narrower masks fit them.
     "seed": Recipe(batch_size=64, learning_rate=2e-3, augmentation=Augmentation(max_shift=0.25, time_mask_frac=0.1)),
 }
@@ -123,11 +127,11 @@ def train(
 
     model = build_model(arch, n_classes, params)
     steps = math.ceil(len(x_idx) / recipe.batch_size)
-    # XLA makes the CRNN's steps ~40% faster on CPU; tests turn it off to skip its compile time.
-    jit: bool | str = "auto" if os.environ.get("SCENE_TRAIN_JIT", "1") != "0" else False
     model.compile(
         optimizer=_optimizer(recipe, steps),
-        jit_compile=jit,
+        # No XLA: Keras refuses it under op determinism, and forced on it made CRNN epochs
+        # twice as slow on this project's CPUs (ml/RESULTS.md, "Training speed").
+        jit_compile=False,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
     )
     log(

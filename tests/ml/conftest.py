@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from io import StringIO
 from pathlib import Path
 
@@ -73,8 +72,6 @@ def tiny_artifact(
 def train_tiny(dataset: tuple[Path, Path], output: Path, **options: object) -> None:
     from django.core.management import call_command
 
-    # XLA's compile time would dominate a one-step training run.
-    os.environ["SCENE_TRAIN_JIT"] = "0"
     metadata, audio = dataset
     call_command(
         "train_scene_model",

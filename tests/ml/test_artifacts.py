@@ -221,9 +221,8 @@ def test_loading_refuses_a_time_shift_count_it_cannot_apply(
 
 
 def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
-    synthetic_dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("SCENE_TRAIN_JIT", "0")
 
     def crossvalidate(**options: object) -> str:
         return crossvalidate_tiny(synthetic_dataset, tmp_path / "cv", **options)
@@ -333,9 +332,8 @@ def test_an_ensemble_over_the_parameter_budget_is_refused_before_training(
 
 
 def test_crossvalidating_an_ensemble_scores_the_mean_of_each_seeds_stored_predictions(
-    synthetic_dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    synthetic_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("SCENE_TRAIN_JIT", "0")
     store = tmp_path / "cv"
 
     def crossvalidate(**options: object) -> tuple[str, dict]:
@@ -376,7 +374,6 @@ def test_training_in_a_fresh_process_applies_its_thread_count(
         "DJANGO_SETTINGS_MODULE": "soundscapify.settings.test",
         "PATH": "/usr/bin:/bin",
         "SCENE_TRAIN_THREADS": "1",
-        "SCENE_TRAIN_JIT": "0",
     }
     command = [sys.executable, "manage.py", "train_scene_model", "--metadata", str(metadata), "--audio-dir"]
     command += [str(audio), "--train-folds", "1", "--arch", "seed", "--epochs", "1", "--no-cache"]

@@ -53,7 +53,8 @@ def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
     from ml.training import RECIPES, configure_threads, with_overrides
 
     configure_threads()  # counting the parameters builds a network, which fixes TensorFlow's threads
-    from ml.model import ARCH_FEATURES, check_parameter_budget
+    from ml.features import ARCH_FEATURES
+    from ml.model import check_parameter_budget
 
     recipe = with_overrides(
         RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"], ensemble=options["ensemble"]

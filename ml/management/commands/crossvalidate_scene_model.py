@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ml.datasets import parse_folds
 from ml.errors import MetadataError
+from ml.features import ARCH_FEATURES
 from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--metadata", required=True)
         parser.add_argument("--audio-dir", required=True)
         parser.add_argument("--folds", default="1,2,3,4")
-        parser.add_argument("--arch", default="crnn", choices=["crnn", "seed"])
+        parser.add_argument("--arch", default="crnn", choices=sorted(ARCH_FEATURES))
         add_recipe_arguments(parser)
         parser.add_argument("--json", action="store_true", help="end with one line of JSON")
         parser.add_argument("--output", default=None, help="also write the JSON to this file")
@@ -32,7 +33,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ml.crossvalidation import crossvalidate
-        from ml.model import ARCH_FEATURES
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ml.datasets import parse_folds
+from ml.features import ARCH_FEATURES
 from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
 
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--audio-dir", required=True)
         parser.add_argument("--train-folds", required=True, help="e.g. 1,2,3")
         parser.add_argument("--val-folds", default="", help="e.g. 4 (empty: no validation)")
-        parser.add_argument("--arch", default="crnn", choices=["crnn", "seed"])
+        parser.add_argument("--arch", default="crnn", choices=sorted(ARCH_FEATURES))
         add_recipe_arguments(parser)
         parser.add_argument("--output", required=True, help="artifact folder to write (its name is the version)")
         parser.add_argument("--model-version", default=None, help="version name (default: the output folder's name)")
@@ -31,7 +32,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # TensorFlow is imported here, never when Django starts.
         from ml.artifacts import set_current
-        from ml.model import ARCH_FEATURES
         from ml.training import save_model, train_ensemble
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])

@@ -1,0 +1,48 @@
+"""The networks' shapes and the parameter budget, for every architecture the commands offer."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml.features import ARCH_FEATURES, DEFAULT_PARAMS
+
+CRNNS = [arch for arch in ARCH_FEATURES if arch.startswith("crnn")]
+
+
+@pytest.mark.parametrize("arch", sorted(ARCH_FEATURES))
+def test_each_network_takes_its_own_feature_windows_and_outputs_label_probabilities(arch: str) -> None:
+    from ml.model import build_model
+
+    params = ARCH_FEATURES[arch]
+    model = build_model(arch, 50, params)
+
+    assert model.input_shape == (None, params.frames_per_window, params.n_mels)
+    assert model.output_shape == (None, 50)
+
+
+@pytest.mark.parametrize("arch", CRNNS)
+def test_every_crnn_gives_its_lstm_the_same_number_of_steps_per_window(arch: str) -> None:
+    # The 40-ms variants pool time once less than the CRNN: its 5-s window stays 15 LSTM steps.
+    from ml.model import build_model
+
+    model = build_model(arch, 50, ARCH_FEATURES[arch])
+
+    assert model.get_layer("frames").output.shape[1] == 15
+
+
+def test_the_coarse_frames_halve_the_frames_of_a_window() -> None:
+    assert ARCH_FEATURES["crnn40ms"].frames_per_window == 1 + DEFAULT_PARAMS.frames_per_window // 2
+
+
+@pytest.mark.parametrize("arch", CRNNS)
+def test_two_networks_of_each_crnn_fit_the_budget(arch: str) -> None:
+    from ml.model import MAX_PARAMS, check_parameter_budget
+
+    assert check_parameter_budget(arch, 50, ARCH_FEATURES[arch], 2) <= MAX_PARAMS
+
+
+def test_three_networks_of_the_crnn_exceed_the_budget() -> None:
+    from ml.model import check_parameter_budget
+
+    with pytest.raises(ValueError, match="more than the model's budget"):
+        check_parameter_budget("crnn", 50, DEFAULT_PARAMS, 3)

@@ -51,7 +51,7 @@ def main() -> None:
     print(f"{args.threads} thread(s), XLA {'on' if args.xla else 'off'}, {args.steps} timed steps per arch")
     for arch in args.arch:
         params, seconds = time_arch(arch, steps=args.steps, xla=args.xla)
-        print(f"{arch:12s} {params:>9,} parameters  {seconds:6.2f} s per {WINDOWS:,} windows")
+        print(f"{arch:14s} {params:>9,} parameters  {seconds:6.2f} s per {WINDOWS:,} windows")
 
 
 def time_arch(arch: str, *, steps: int, xla: bool) -> tuple[int, float]:

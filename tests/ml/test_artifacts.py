@@ -223,7 +223,6 @@ def test_loading_refuses_a_time_shift_count_it_cannot_apply(
 def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
     synthetic_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
-
     def crossvalidate(**options: object) -> str:
         return crossvalidate_tiny(synthetic_dataset, tmp_path / "cv", **options)
 

@@ -35,10 +35,12 @@ def test_the_coarse_frames_halve_the_frames_of_a_window() -> None:
 
 
 @pytest.mark.parametrize("arch", CRNNS)
-def test_two_networks_of_each_crnn_fit_the_budget(arch: str) -> None:
+def test_each_crnn_recipes_ensemble_fits_the_budget(arch: str) -> None:
     from ml.model import MAX_PARAMS, check_parameter_budget
+    from ml.training import RECIPES
 
-    assert check_parameter_budget(arch, 50, ARCH_FEATURES[arch], 2) <= MAX_PARAMS
+    assert RECIPES[arch].ensemble >= 2
+    assert check_parameter_budget(arch, 50, ARCH_FEATURES[arch], RECIPES[arch].ensemble) <= MAX_PARAMS
 
 
 def test_three_networks_of_the_crnn_exceed_the_budget() -> None:

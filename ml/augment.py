@@ -78,3 +78,62 @@ def _masks(x: np.ndarray, aug: Augmentation, rng: np.random.Generator) -> np.nda
             start = int(rng.integers(0, mels - width + 1))
             x[i, :, start : start + width] = fill
     return x
+
+
+def augment_batch_jax(key: Any, x: Any, y: Any, aug: Augmentation, floor_db: float) -> tuple[Any, Any]:
+    """`augment_batch` in JAX, for a compiled training step on an accelerator (ml.multitrain).
+
+    The same transforms with the same parameters, drawn from `key` instead of a NumPy generator;
+    masks are filled with the window's mean after mixup, as above.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    n, frames, mels = x.shape
+    shift_key, gain_key, mix_key, time_key, freq_key = jax.random.split(key, 5)
+    limit = int(aug.max_shift * frames)
+    if limit > 0:
+        shifts = jax.random.randint(shift_key, (n,), -limit, limit + 1)
+        source = (jnp.arange(frames)[None, :] - shifts[:, None]) % frames  # np.roll's direction
+        x = jnp.take_along_axis(x, source[:, :, None], axis=1)
+    gains = jax.random.uniform(gain_key, (n, 1, 1), minval=-aug.gain_db, maxval=aug.gain_db)
+    x = jnp.maximum(x + gains, floor_db)
+    if aug.mixup_alpha > 0:
+        x, y = _mixup_jax(mix_key, x, y, aug)
+    fill = x.mean(axis=(1, 2), keepdims=True)
+    masked = (
+        _random_bands(time_key, n, frames, aug.time_masks, aug.time_mask_frac)[:, :, None]
+        | _random_bands(freq_key, n, mels, aug.freq_masks, aug.freq_mask_frac)[:, None, :]
+    )
+    return jnp.where(masked, fill, x), y
+
+
+def _mixup_jax(key: Any, x: Any, y: Any, aug: Augmentation) -> tuple[Any, Any]:
+    import jax
+    import jax.numpy as jnp
+
+    apply_key, lam_key, partner_key = jax.random.split(key, 3)
+    lam = jax.random.beta(lam_key, aug.mixup_alpha, aug.mixup_alpha, (len(x),))
+    lam = jnp.maximum(lam, 1.0 - lam)
+    partner = jax.random.permutation(partner_key, len(x))
+    power = jnp.power(10.0, x / 10.0)
+    mixed = lam[:, None, None] * power + (1.0 - lam[:, None, None]) * power[partner]
+    mixed_x = 10.0 * jnp.log10(jnp.maximum(mixed, 1e-10))
+    mixed_y = lam[:, None] * y + (1.0 - lam[:, None]) * y[partner]
+    apply = jax.random.uniform(apply_key) < aug.mixup_prob
+    return jnp.where(apply, mixed_x, x), jnp.where(apply, mixed_y, y)
+
+
+def _random_bands(key: Any, n: int, size: int, count: int, frac: float) -> Any:
+    """(n, size) booleans: `count` bands per row, each of a random width up to `frac` of `size`."""
+    import jax
+    import jax.numpy as jnp
+
+    positions = jnp.arange(size)[None, :]
+    mask = jnp.zeros((n, size), dtype=bool)
+    for band_key in jax.random.split(key, count) if count else []:
+        width_key, start_key = jax.random.split(band_key)
+        width = jax.random.randint(width_key, (n, 1), 0, max(1, int(frac * size)) + 1)
+        start = jax.random.randint(start_key, (n, 1), 0, size - width + 1)
+        mask = mask | ((positions >= start) & (positions < start + width))
+    return mask

@@ -115,16 +115,15 @@ def _network_result(
     store_dir: Path | None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """One seed's network on the held-out fold: stored predictions, a stored network, or training now."""
-    stem = f"{arch}-seed{seed}-e{recipe.epochs}-folds{''.join(map(str, folds))}-fold{fold}"
-    shifts = recipe.test_time_shifts
-    stored = _stored_path(store_dir, stem + (f"-shifts{shifts}" if shifts > 1 else "") + ".npz")
+    stem = stored_stem(arch, seed, recipe.epochs, folds, fold)
+    stored = stored_path(store_dir, predictions_name(stem, recipe.test_time_shifts))
     if stored is not None and stored.is_file():
         data = np.load(stored)
         log(f"--- fold {fold}: reusing {stored} ---")
         return data["probs"], data["truth"], json.loads(str(data["summary"]))
     probs, seconds = _fold_probabilities(
         dataset,
-        stored_model=_stored_path(store_dir, stem + ".keras"),
+        stored_model=stored_path(store_dir, stem + ".keras"),
         arch=arch,
         folds=folds,
         fold=fold,
@@ -134,6 +133,23 @@ def _network_result(
         cache_dir=cache_dir,
         log=log,
     )
+    return store_fold_result(dataset, stored, fold=fold, probs=probs, seconds=seconds)
+
+
+def stored_stem(arch: str, seed: int, epochs: int, folds: list[int], fold: int) -> str:
+    """The name under which a store dir keeps one network's fold: its model (.keras) and predictions (.npz)."""
+    return f"{arch}-seed{seed}-e{epochs}-folds{''.join(map(str, folds))}-fold{fold}"
+
+
+def predictions_name(stem: str, test_time_shifts: int) -> str:
+    """The predictions file of a stored network: one per number of test-time shifts."""
+    return stem + (f"-shifts{test_time_shifts}" if test_time_shifts > 1 else "") + ".npz"
+
+
+def store_fold_result(
+    dataset: Dataset, stored: Path | None, *, fold: int, probs: np.ndarray, seconds: float | None
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Score one network's held-out probabilities and keep them at `stored` (None: keep nothing)."""
     truth = label_indices(dataset)[dataset.clip_indices({fold})]
     evaluation = evaluate_on(dataset, probs, truth)
     summary = {"fold": fold, **evaluation.summary(), "seconds": seconds}
@@ -142,7 +158,7 @@ def _network_result(
     return probs, truth, summary
 
 
-def _stored_path(store_dir: Path | None, name: str) -> Path | None:
+def stored_path(store_dir: Path | None, name: str) -> Path | None:
     if store_dir is None:
         return None
     Path(store_dir).mkdir(parents=True, exist_ok=True)

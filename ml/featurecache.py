@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from ml.datasets import Clip, Dataset
-from ml.decoding import decode_audio
 from ml.errors import AudioError
 from ml.features import FeatureParams, windowed_features
 
@@ -51,8 +50,7 @@ def dataset_windows(dataset: Dataset, params: FeatureParams, cache_dir: Path | N
     """Features of all clips of `dataset`, from the cache when present."""
     path = None if cache_dir is None else Path(cache_dir) / f"{dataset.layout}-{cache_key(dataset, params)}.npz"
     if path is not None and path.is_file():
-        data = np.load(path)
-        return WindowSet(data["features"], data["offsets"], data["silent"])
+        return load_windows(path)
     windows = compute_windows(dataset.clips, params)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +58,12 @@ def dataset_windows(dataset: Dataset, params: FeatureParams, cache_dir: Path | N
         np.savez(tmp, features=windows.features, offsets=windows.offsets, silent=windows.silent)
         tmp.replace(path)
     return windows
+
+
+def load_windows(path: Path) -> WindowSet:
+    """A WindowSet saved by dataset_windows."""
+    with np.load(path) as data:
+        return WindowSet(data["features"], data["offsets"], data["silent"])
 
 
 def compute_windows(clips: tuple[Clip, ...] | list[Clip], params: FeatureParams) -> WindowSet:
@@ -76,6 +80,8 @@ def compute_windows(clips: tuple[Clip, ...] | list[Clip], params: FeatureParams)
 
 
 def clip_features(clip: Clip, params: FeatureParams) -> np.ndarray:
+    from ml.decoding import decode_audio  # PyAV: needed to compute features, not to read them from the cache
+
     try:
         audio = decode_audio(clip.path, target_sr=params.sample_rate)
     except AudioError as exc:

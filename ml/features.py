@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-import librosa
 import numpy as np
 
 
@@ -86,6 +85,8 @@ def to_model_rate(samples: np.ndarray, sample_rate: int, params: FeatureParams) 
         channel_axis = 0 if samples.shape[0] < samples.shape[1] else 1
         samples = samples.mean(axis=channel_axis)
     if sample_rate != params.sample_rate:
+        import librosa  # here, not at import: the accelerator machine trains from cached features without it
+
         samples = librosa.resample(samples, orig_sr=sample_rate, target_sr=params.sample_rate, res_type="soxr_hq")
     return samples.astype(np.float32, copy=False)
 
@@ -113,6 +114,8 @@ def frame_windows(samples: np.ndarray, params: FeatureParams) -> np.ndarray:
 
 def log_mel(windows: np.ndarray, params: FeatureParams) -> np.ndarray:
     """Log-mel in dB of one window (samples,) or a batch (n, samples) -> (..., frames, n_mels)."""
+    import librosa
+
     mel = librosa.feature.melspectrogram(
         y=np.asarray(windows, dtype=np.float32),
         sr=params.sample_rate,

@@ -118,17 +118,14 @@ def train(
     windows = dataset_windows(dataset, params, cache_dir)
     truth = label_indices(dataset)
     train_clips, val_clips = dataset.clip_indices(train_folds), dataset.clip_indices(val_folds)
-    if len(train_clips) == 0:
-        raise ValueError(f"no clips in training folds {sorted(train_folds)}")
-    x_idx = windows.clip_windows(train_clips)
-    x_idx = x_idx[~windows.silent[x_idx]]  # padding carries no label
+    x_idx = training_windows(dataset, windows, train_folds)
     y_all = truth[windows.window_clip()]
     n_classes = len(dataset.labels)
 
     model = build_model(arch, n_classes, params)
     steps = math.ceil(len(x_idx) / recipe.batch_size)
     model.compile(
-        optimizer=_optimizer(recipe, steps),
+        optimizer=optimizer_for(recipe, steps),
         # No XLA: Keras refuses it under op determinism, and forced on it made CRNN epochs
         # twice as slow on this project's CPUs (ml/RESULTS.md, "Training speed").
         jit_compile=False,
@@ -150,7 +147,7 @@ def train(
             evaluation = evaluate_on(dataset, probs, truth[val_clips])
             row.update(val_accuracy=evaluation.accuracy, val_scene_accuracy=evaluation.scene_accuracy)
         history.append(row)
-        log(_progress(row, recipe.epochs, time.monotonic() - started))
+        log(progress_line(row, recipe.epochs, time.monotonic() - started))
         if checkpoint_dir is not None:
             _checkpoint(model, history, checkpoint_dir)
     seconds = time.monotonic() - started
@@ -210,6 +207,15 @@ def train_ensemble(
     )
 
 
+def training_windows(dataset: Dataset, windows: WindowSet, folds: set[int] | frozenset[int]) -> np.ndarray:
+    """Indices of the windows of `folds` that hold sound: padding carries no label."""
+    clips = dataset.clip_indices(set(folds))
+    if len(clips) == 0:
+        raise ValueError(f"no clips in training folds {sorted(folds)}")
+    idx = windows.clip_windows(clips)
+    return idx[~windows.silent[idx]]
+
+
 def label_indices(dataset: Dataset) -> np.ndarray:
     """Each clip's label as its index in `dataset.labels`, in clip order."""
     label_index = {label: i for i, label in enumerate(dataset.labels)}
@@ -222,7 +228,8 @@ def evaluate_on(dataset: Dataset, probs: np.ndarray, truth: np.ndarray) -> Evalu
     return evaluate_probabilities(probs, truth, labels, default_label_to_scene(labels))
 
 
-def _optimizer(recipe: Recipe, steps_per_epoch: int) -> Any:
+def optimizer_for(recipe: Recipe, steps_per_epoch: int) -> Any:
+    """AdamW on the recipe's schedule: a linear warm-up, then cosine decay over the remaining steps."""
     import keras
 
     warmup = recipe.warmup_epochs * steps_per_epoch
@@ -275,7 +282,8 @@ def predict_clips(
     return np.stack(out)
 
 
-def _progress(row: dict[str, float], epochs: int, elapsed: float) -> str:
+def progress_line(row: dict[str, float], epochs: int, elapsed: float) -> str:
+    """One epoch's line: its loss, validation figures when there are any, time spent and time left."""
     epoch = int(row["epoch"])
     left = elapsed / epoch * (epochs - epoch)
     val = (

@@ -45,13 +45,18 @@ def write_esc50_dataset(root: Path, clips_per_fold: int = 2, folds: tuple[int, .
                         "take": "A",
                     }
                 )
+    return write_esc50_metadata(root, rows, "synthetic test clips"), audio
+
+
+def write_esc50_metadata(root: Path, rows: list[dict[str, object]], license_text: str) -> Path:
+    """esc50.csv with `rows`, and the LICENSE file the artifacts' attribution quotes."""
     metadata = root / "esc50.csv"
     with open(metadata, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    (root / "LICENSE").write_text("synthetic test clips\n")
-    return metadata, audio
+    (root / "LICENSE").write_text(license_text + "\n")
+    return metadata
 
 
 @pytest.fixture(scope="session")

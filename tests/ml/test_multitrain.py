@@ -1,0 +1,278 @@
+"""ml.multitrain: many networks trained at once on Keras's JAX backend.
+
+This process runs Keras on TensorFlow, and a Keras process has one backend, so the trainings
+run in subprocesses with KERAS_BACKEND=jax (on the CPU here; on a GPU in production). Their
+results are then read here, on TensorFlow, as the product reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from io import StringIO
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from ml.artifacts import verify_artifact
+from ml.augment import Augmentation, augment_batch_jax
+from ml.crossvalidation import crossvalidate
+from ml.datasets import read_metadata
+from ml.features import ARCH_FEATURES
+from ml.multitrain import Job, train_together
+from ml.training import RECIPES
+from tests.ml.conftest import write_esc50_metadata
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELS = ("rain", "siren")
+PARAMS = ARCH_FEATURES["seed"]  # the smallest network: these tests check the machinery, not accuracy
+NO_AUGMENTATION = Augmentation(
+    max_shift=0, gain_db=0, mixup_alpha=0, mixup_prob=0, time_masks=0, time_mask_frac=0, freq_masks=0, freq_mask_frac=0
+)
+
+
+def write_feature_dataset(root: Path, clips_per_label: int = 8, folds: tuple[int, ...] = (1, 2)) -> tuple[Path, Path]:
+    """An ESC-50 CSV without audio, and its feature cache: rain is a flat hiss, a siren a moving tone."""
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    rows, windows = [], []
+    frames, mels = PARAMS.frames_per_window, PARAMS.n_mels
+    for fold in folds:
+        for target, label in enumerate(LABELS):
+            for k in range(clips_per_label):
+                rows.append(
+                    {"filename": f"{fold}-{k}-{target}.flac", "fold": fold, "target": target, "category": label}
+                )
+                window = rng.normal(-40.0 if label == "rain" else -80.0, 3.0, (frames, mels))
+                if label == "siren":
+                    tone = (mels // 2 + 8 * np.sin(np.arange(frames) / 5 + k)).astype(int)
+                    window[np.arange(frames), tone] = -10.0
+                windows.append(window)
+    metadata = write_esc50_metadata(root, rows, "synthetic features")
+    features = root / "features.npz"
+    stacked = np.stack(windows).astype(np.float16)
+    np.savez(features, features=stacked, offsets=np.arange(len(rows) + 1), silent=np.zeros(len(rows), dtype=bool))
+    return metadata, features
+
+
+def run_multitrain(metadata: Path, features: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "ml.multitrain", "--metadata", str(metadata), "--features", str(features)]
+    return subprocess.run(
+        [*command, "--arch", "seed", *arguments], capture_output=True, text=True, timeout=600, env=jax_environment()
+    )
+
+
+def jax_environment() -> dict[str, str]:
+    return {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(ROOT)}
+
+
+def test_crossvalidation_trains_every_seed_and_fold_at_once_and_stores_what_crossvalidate_scores(
+    tmp_path: Path,
+) -> None:
+    metadata, features = write_feature_dataset(tmp_path)
+    store = tmp_path / "store"
+    done = run_multitrain(
+        metadata,
+        features,
+        "--ensemble",
+        "2",
+        "--epochs",
+        "12",
+        "crossvalidate",
+        "--folds",
+        "1,2",
+        "--store-dir",
+        str(store),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "4 networks of" in done.stdout  # two seeds x two held-out folds, in one program
+    assert sorted(p.name for p in store.glob("*.npz")) == [
+        f"seed-seed{seed}-e12-folds12-fold{fold}.npz" for seed in (0, 1) for fold in (1, 2)
+    ]
+    # Read back on TensorFlow: nothing is left to train (there is no audio to train from), and
+    # the pooled figure is the one the JAX process printed.
+    dataset = read_metadata(metadata, tmp_path / "no-audio")
+    recipe = replace(RECIPES["seed"], epochs=12, ensemble=2)
+    result = crossvalidate(
+        dataset,
+        arch="seed",
+        folds=[1, 2],
+        params=PARAMS,
+        recipe=recipe,
+        seed=0,
+        cache_dir=None,
+        log=lambda _: None,
+        store_dir=store,
+    )
+    assert f"mean accuracy {result['mean_accuracy']:.4f}" in done.stdout
+    assert result["mean_accuracy"] >= 0.75  # two labels: chance is 0.5, and these are easy to tell apart
+
+
+def test_training_writes_one_artifact_per_seed_that_tensorflow_averages_and_serves(tmp_path: Path) -> None:
+    metadata, features = write_feature_dataset(tmp_path)
+    done = run_multitrain(
+        metadata,
+        features,
+        "--seed",
+        "4",
+        "--ensemble",
+        "2",
+        "--epochs",
+        "2",
+        "train",
+        "--train-folds",
+        "1,2",
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert done.returncode == 0, done.stderr
+    members = [tmp_path / "out" / f"seed-seed{seed}" for seed in (4, 5)]
+    for member in members:
+        _, member_metadata = verify_artifact(member)
+        assert member_metadata.training["seed"] == int(member.name[-1])
+        assert member_metadata.data["train_folds"] == [1, 2]
+    call_command("average_scene_models", *map(str, members), output=str(tmp_path / "pair"), stdout=StringIO())
+    pair = json.loads((tmp_path / "pair" / "metadata.json").read_text())
+    assert pair["training"]["seeds"] == [4, 5]
+
+    import keras
+
+    model = keras.models.load_model(tmp_path / "pair" / "model.keras", compile=False)
+    probs = np.asarray(model.predict_on_batch(np.full((3, PARAMS.frames_per_window, PARAMS.n_mels), -40.0, np.float32)))
+    assert probs.shape == (3, len(LABELS))
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_network_trained_beside_others_is_the_network_trained_alone(tmp_path: Path) -> None:
+    """vmap keeps the networks apart: neighbours change nothing, and seeds give different networks."""
+    metadata, features = write_feature_dataset(tmp_path, clips_per_label=4)
+    script = f"""
+import numpy as np
+from pathlib import Path
+from ml.datasets import read_metadata
+from ml.featurecache import load_windows
+from ml.features import ARCH_FEATURES
+from ml.multitrain import Job, train_together
+from ml.training import RECIPES
+from dataclasses import replace
+dataset = read_metadata({str(metadata)!r}, "audio")
+windows = load_windows(Path({str(features)!r}))
+recipe = replace(RECIPES["seed"], epochs=2)
+def weights(jobs):
+    results = train_together(dataset, windows, arch="seed", params=ARCH_FEATURES["seed"], recipe=recipe, jobs=jobs, log=lambda _: None)
+    return [np.concatenate([w.ravel() for w in r.model.get_weights()]) for r in results]
+(alone,) = weights([Job(0, frozenset({{1}}))])
+first, second = weights([Job(0, frozenset({{1}})), Job(1, frozenset({{2}}))])
+print(float(np.abs(alone - first).max()), float(np.abs(first - second).max()))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=jax_environment()
+    )
+    assert done.returncode == 0, done.stderr
+    beside_alone, between_seeds = map(float, done.stdout.split()[-2:])
+    assert beside_alone < 1e-5
+    assert between_seeds > 1e-2
+
+
+def test_networks_with_training_sets_of_different_sizes_are_refused(tmp_path: Path) -> None:
+    metadata, features = write_feature_dataset(tmp_path, clips_per_label=2, folds=(1, 2, 3))
+    done = run_multitrain(
+        metadata, features, "--epochs", "1", "crossvalidate", "--folds", "1,2,3", "--store-dir", str(tmp_path / "s")
+    )
+    assert done.returncode == 0, done.stderr  # each held-out fold leaves two folds: one size, one program
+    script = f"""
+from pathlib import Path
+from ml.datasets import read_metadata
+from ml.featurecache import load_windows
+from ml.features import ARCH_FEATURES
+from ml.multitrain import Job, train_together
+from ml.training import RECIPES
+dataset = read_metadata({str(metadata)!r}, "audio")
+windows = load_windows(Path({str(features)!r}))
+jobs = [Job(0, frozenset({{1}})), Job(1, frozenset({{1, 2}}))]
+train_together(dataset, windows, arch="seed", params=ARCH_FEATURES["seed"], recipe=RECIPES["seed"], jobs=jobs)
+"""
+    refused = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=jax_environment()
+    )
+    assert refused.returncode != 0
+    assert "need training sets of one size, not of [4, 8] windows" in refused.stderr
+
+
+def test_a_feature_cache_of_another_dataset_is_refused(tmp_path: Path) -> None:
+    metadata, _ = write_feature_dataset(tmp_path / "a")
+    _, other_features = write_feature_dataset(tmp_path / "b", clips_per_label=3)
+    done = run_multitrain(metadata, other_features, "train", "--output-dir", str(tmp_path / "out"))
+    assert done.returncode != 0
+    assert "holds 12 clips" in done.stderr and "lists 32" in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_training_together_on_the_tensorflow_backend_names_the_backend_it_needs(tmp_path: Path) -> None:
+    metadata, features = write_feature_dataset(tmp_path, clips_per_label=1)
+    from ml.featurecache import load_windows
+
+    dataset = read_metadata(metadata, tmp_path)
+    with pytest.raises(RuntimeError, match="KERAS_BACKEND=jax"):
+        train_together(
+            dataset,
+            load_windows(features),
+            arch="seed",
+            params=PARAMS,
+            recipe=RECIPES["seed"],
+            jobs=[Job(0, frozenset({1}))],
+        )
+
+
+def batch(n: int = 6, frames: int = 20, mels: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(2)
+    x = rng.uniform(-80.0, -10.0, (n, frames, mels)).astype(np.float32)
+    return x, np.eye(3, dtype=np.float32)[rng.integers(0, 3, n)]
+
+
+def augment(aug: Augmentation, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    import jax
+
+    x, y = batch()
+    out_x, out_y = augment_batch_jax(jax.random.PRNGKey(seed), x, y, aug, floor_db=-100.0)
+    return x, y, np.asarray(out_x), np.asarray(out_y)
+
+
+def test_jax_time_shift_rolls_each_window_in_time() -> None:
+    x, _, out, _ = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), "max_shift": 0.5}))
+    shifts = []
+    for before, after in zip(x, out, strict=True):
+        matches = [s for s in range(-10, 11) if np.array_equal(np.roll(before, s, axis=0), after)]
+        assert matches, "each window is a circular roll of itself"
+        shifts.append(matches[0])
+    assert len(set(shifts)) > 1  # windows are shifted independently
+
+
+def test_jax_gain_offsets_each_window_by_one_amount_within_the_limit() -> None:
+    x, _, out, _ = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), "gain_db": 6.0}))
+    offsets = (out - x).reshape(len(x), -1)
+    np.testing.assert_allclose(offsets, offsets[:, :1].repeat(offsets.shape[1], axis=1), atol=1e-4)
+    assert np.all(np.abs(offsets) <= 6.0) and len(np.unique(offsets[:, 0].round(3))) == len(x)
+
+
+def test_jax_mixup_keeps_the_first_clip_dominant_and_the_targets_a_distribution() -> None:
+    _, y, _, out_y = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), "mixup_alpha": 0.4, "mixup_prob": 1.0}))
+    np.testing.assert_allclose(out_y.sum(axis=1), 1.0, rtol=1e-5)
+    assert np.all((out_y * y).sum(axis=1) >= 0.5 - 1e-6)  # lambda >= 0.5 for the clip's own label
+    assert not np.array_equal(out_y, y)
+
+
+def test_jax_masks_fill_bands_with_the_window_mean_and_leave_the_rest() -> None:
+    masks = {"time_masks": 2, "time_mask_frac": 0.2, "freq_masks": 2, "freq_mask_frac": 0.25}
+    x, _, out, _ = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), **masks}), seed=3)
+    changed = ~np.isclose(out, x)
+    assert changed.any()
+    for before, after, moved in zip(x, out, changed, strict=True):
+        np.testing.assert_allclose(after[moved], before.mean(), rtol=1e-5)
+        time_bands, freq_bands = moved.all(axis=1), moved.all(axis=0)
+        assert time_bands.sum() <= 2 * 4 and freq_bands.sum() <= 2 * 2  # two bands of at most 20% / 25%

@@ -116,14 +116,14 @@ def _network_result(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """One seed's network on the held-out fold: stored predictions, a stored network, or training now."""
     stem = stored_stem(arch, seed, recipe.epochs, folds, fold)
-    stored = stored_path(store_dir, predictions_name(stem, recipe.test_time_shifts))
+    stored = _stored_path(store_dir, predictions_name(stem, recipe.test_time_shifts))
     if stored is not None and stored.is_file():
         data = np.load(stored)
         log(f"--- fold {fold}: reusing {stored} ---")
         return data["probs"], data["truth"], json.loads(str(data["summary"]))
     probs, seconds = _fold_probabilities(
         dataset,
-        stored_model=stored_path(store_dir, stem + ".keras"),
+        stored_model=_stored_path(store_dir, stem + ".keras"),
         arch=arch,
         folds=folds,
         fold=fold,
@@ -158,7 +158,7 @@ def store_fold_result(
     return probs, truth, summary
 
 
-def stored_path(store_dir: Path | None, name: str) -> Path | None:
+def _stored_path(store_dir: Path | None, name: str) -> Path | None:
     if store_dir is None:
         return None
     Path(store_dir).mkdir(parents=True, exist_ok=True)

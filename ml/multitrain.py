@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ml.augment import augment_batch_jax
-from ml.crossvalidation import crossvalidate, predictions_name, store_fold_result, stored_path, stored_stem
+from ml.crossvalidation import crossvalidate, predictions_name, store_fold_result, stored_stem
 from ml.datasets import Dataset, parse_folds, read_metadata
 from ml.featurecache import WindowSet, load_windows
 from ml.features import ARCH_FEATURES, FeatureParams
@@ -46,6 +46,7 @@ from ml.training import (
     save_inference_model,
     save_model,
     training_windows,
+    with_overrides,
 )
 
 
@@ -73,8 +74,8 @@ def train_together(
 
     _require_jax_backend()
     n_classes = len(dataset.labels)
-    batches_of = [training_windows(dataset, windows, job.train_folds) for job in jobs]
-    sizes = sorted({len(indices) for indices in batches_of})
+    training_sets = [training_windows(dataset, windows, job.train_folds) for job in jobs]
+    sizes = sorted({len(indices) for indices in training_sets})
     if len(sizes) != 1:
         raise ValueError(f"networks trained together need training sets of one size, not of {sizes} windows")
     n_windows = sizes[0]
@@ -92,7 +93,7 @@ def train_together(
     histories: list[list[dict[str, float]]] = [[] for _ in jobs]
     started = time.monotonic()
     for epoch in range(1, recipe.epochs + 1):
-        order = np.stack([rng.permutation(indices) for rng, indices in zip(shufflers, batches_of, strict=True)])
+        order = np.stack([rng.permutation(indices) for rng, indices in zip(shufflers, training_sets, strict=True)])
         losses = []
         for batches in _epoch_batches(order.astype(np.int32), recipe.batch_size):
             state, keys, batch_losses = run_batches(state, keys, batches, features, labels)
@@ -232,13 +233,14 @@ def crossvalidate_together(
     log: Log = print,
 ) -> dict[str, Any]:
     """crossvalidate(), with every network the store lacks trained at once; the store's names and scoring."""
+    store_dir.mkdir(parents=True, exist_ok=True)
     seeds = range(seed, seed + recipe.ensemble)
     single = replace(recipe, ensemble=1)
     missing = [
         Job(s, frozenset(folds) - {fold}, frozenset({fold}))
         for s in seeds
         for fold in folds
-        if not _stored_predictions(store_dir, arch, s, recipe, folds, fold).is_file()
+        if not _predictions_path(store_dir, stored_stem(arch, s, recipe.epochs, folds, fold), recipe).is_file()
     ]
     for jobs in _same_size_groups(dataset, windows, missing):
         results = train_together(dataset, windows, arch=arch, params=params, recipe=single, jobs=jobs, log=log)
@@ -246,7 +248,7 @@ def crossvalidate_together(
             (fold,) = job.val_folds
             stem = stored_stem(arch, job.seed, recipe.epochs, folds, fold)
             save_inference_model(result.model, store_dir / f"{stem}.keras")
-            predictions = _stored_predictions(store_dir, arch, job.seed, recipe, folds, fold)
+            predictions = _predictions_path(store_dir, stem, recipe)
             store_fold_result(dataset, predictions, fold=fold, probs=result.val_probs, seconds=round(result.seconds, 1))
             log(f"seed {job.seed}, fold {fold}: accuracy {result.evaluation.accuracy:.4f}")
     # Everything is stored now: crossvalidate only reads and scores it, ensembles included.
@@ -263,11 +265,8 @@ def crossvalidate_together(
     )
 
 
-def _stored_predictions(store_dir: Path, arch: str, seed: int, recipe: Recipe, folds: list[int], fold: int) -> Path:
-    name = predictions_name(stored_stem(arch, seed, recipe.epochs, folds, fold), recipe.test_time_shifts)
-    path = stored_path(store_dir, name)
-    assert path is not None
-    return path
+def _predictions_path(store_dir: Path, stem: str, recipe: Recipe) -> Path:
+    return store_dir / predictions_name(stem, recipe.test_time_shifts)
 
 
 def _same_size_groups(dataset: Dataset, windows: WindowSet, jobs: list[Job]) -> list[list[Job]]:
@@ -308,9 +307,7 @@ def main(argv: list[str] | None = None) -> None:
     windows = load_windows(Path(args.features))
     if len(windows.offsets) - 1 != len(dataset.clips):
         sys.exit(f"{args.features} holds {len(windows.offsets) - 1} clips, {args.metadata} lists {len(dataset.clips)}")
-    recipe = replace(RECIPES.get(args.arch, Recipe()), ensemble=args.ensemble)
-    if args.epochs:
-        recipe = replace(recipe, epochs=args.epochs)
+    recipe = with_overrides(RECIPES[args.arch], epochs=args.epochs, ensemble=args.ensemble)
     common = {"arch": args.arch, "params": ARCH_FEATURES[args.arch], "recipe": recipe, "seed": args.seed}
     log = lambda line: print(line, flush=True)  # noqa: E731
     if args.command == "crossvalidate":

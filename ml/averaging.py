@@ -55,7 +55,7 @@ def _check_members(members: list[tuple[Path, Path, ModelMetadata]]) -> None:
     if len(members) < 2:
         raise ModelArtifactError(COUNT_MESSAGE.format(count=len(members)))
     first_dir, _, first = members[0]
-    seeds: set[int] = set()
+    seeds: set[int | None] = set()
     for path, _, metadata in members:
         if len(metadata.training.get("seeds", [])) > 1:
             raise ModelArtifactError(NESTED_MESSAGE.format(path=path, count=len(metadata.training["seeds"])))

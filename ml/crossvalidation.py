@@ -204,4 +204,4 @@ def _fold_probabilities(
     )
     if stored_model is not None:
         save_inference_model(result.model, stored_model)
-    return result.val_probs, round(result.seconds, 1)
+    return result.validation()[0], round(result.seconds, 1)

@@ -66,6 +66,8 @@ ARCH_FEATURES: dict[str, FeatureParams] = {
     "crnn": DEFAULT_PARAMS,
     "crnn40ms": COARSE_PARAMS,
     "crnn40ms-small": COARSE_PARAMS,
+    "crnn40ms-small-warp": COARSE_PARAMS,
+    "crnn40ms-deep": COARSE_PARAMS,
     "seed": SEED_PARAMS,
 }
 

@@ -249,8 +249,9 @@ def crossvalidate_together(
             stem = stored_stem(arch, job.seed, recipe.epochs, folds, fold)
             save_inference_model(result.model, store_dir / f"{stem}.keras")
             predictions = _predictions_path(store_dir, stem, recipe)
-            store_fold_result(dataset, predictions, fold=fold, probs=result.val_probs, seconds=round(result.seconds, 1))
-            log(f"seed {job.seed}, fold {fold}: accuracy {result.evaluation.accuracy:.4f}")
+            probs, evaluation = result.validation()
+            store_fold_result(dataset, predictions, fold=fold, probs=probs, seconds=round(result.seconds, 1))
+            log(f"seed {job.seed}, fold {fold}: accuracy {evaluation.accuracy:.4f}")
     # Everything is stored now: crossvalidate only reads and scores it, ensembles included.
     return crossvalidate(
         dataset,
@@ -295,8 +296,19 @@ def train_and_save(
     paths = []
     for job, result in zip(jobs, results, strict=True):
         output = output_dir / f"{arch}-seed{job.seed}"
-        options = {"arch": arch, "params": params, "recipe": single, "seed": job.seed, "val_folds": set()}
-        paths.append(save_model(result, dataset, output=output, train_folds=set(train_folds), **options))
+        paths.append(
+            save_model(
+                result,
+                dataset,
+                output=output,
+                arch=arch,
+                params=params,
+                recipe=single,
+                seed=job.seed,
+                train_folds=set(train_folds),
+                val_folds=set(),
+            )
+        )
         log(f"seed {job.seed}: wrote {output}")
     return paths
 
@@ -311,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     common = {"arch": args.arch, "params": ARCH_FEATURES[args.arch], "recipe": recipe, "seed": args.seed}
     log = lambda line: print(line, flush=True)  # noqa: E731
     if args.command == "crossvalidate":
+        _require_budget(args.arch, len(dataset.labels), recipe.ensemble)
         folds = sorted(parse_folds(args.folds))
         result = crossvalidate_together(
             dataset, windows, folds=folds, store_dir=Path(args.store_dir), log=log, **common
@@ -322,6 +335,19 @@ def main(argv: list[str] | None = None) -> None:
     else:
         train_folds = parse_folds(args.train_folds)
         train_and_save(dataset, windows, train_folds=train_folds, output_dir=Path(args.output_dir), log=log, **common)
+
+
+def _require_budget(arch: str, n_labels: int, networks: int) -> None:
+    """Exit as the commands refuse: a cross-validation scores the networks averaged, so they must fit the budget.
+
+    (`train` writes one artifact per seed; average_scene_models checks what it combines.)
+    """
+    from ml.model import check_parameter_budget
+
+    try:
+        check_parameter_budget(arch, n_labels, ARCH_FEATURES[arch], networks)
+    except ValueError as exc:
+        sys.exit(str(exc))
 
 
 def _parser() -> argparse.ArgumentParser:

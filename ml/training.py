@@ -56,6 +56,10 @@ RECIPES: dict[str, Recipe] = {
     # four narrower networks, the work of two crnn networks and within the parameter budget.
     "crnn40ms": Recipe(epochs=200, ensemble=2),
     "crnn40ms-small": Recipe(epochs=200, ensemble=4),
+    "crnn40ms-deep": Recipe(epochs=200, ensemble=2),
+    # The networks fit their training clips; stretching time and moving pitch (as resampling a
+    # recording would) shows them more variants of each sound.
+    "crnn40ms-small-warp": Recipe(epochs=200, ensemble=4, augmentation=Augmentation(max_stretch=0.2, max_pitch_bins=3)),
     # The seed sees 1-second windows: a shorter shift and narrower masks fit them.
     "seed": Recipe(batch_size=64, learning_rate=2e-3, augmentation=Augmentation(max_shift=0.25, time_mask_frac=0.1)),
 }
@@ -71,6 +75,12 @@ class TrainResult:
     val_probs: np.ndarray | None = None
     # Each network's own validation figures, when `model` averages several (train_ensemble).
     member_evaluations: list[Evaluation | None] = field(default_factory=list)
+
+    def validation(self) -> tuple[np.ndarray, Evaluation]:
+        """The validation clips' probabilities and their scores; raises ValueError if there were none."""
+        if self.val_probs is None or self.evaluation is None:
+            raise ValueError("this network was trained without validation folds")
+        return self.val_probs, self.evaluation
 
 
 def configure_tensorflow(seed: int, threads: int | None = None) -> None:
@@ -193,7 +203,7 @@ def train_ensemble(
         )
     probs, evaluation = None, None
     if val_folds:
-        probs = np.mean([m.val_probs for m in members], axis=0)
+        probs = np.mean([m.validation()[0] for m in members], axis=0)
         truth = label_indices(dataset)[dataset.clip_indices(val_folds)]
         evaluation = evaluate_on(dataset, probs, truth)
         log(f"validation of the {recipe.ensemble} networks averaged: accuracy {evaluation.accuracy:.4f}")
@@ -404,5 +414,5 @@ def with_overrides(
     recipe: Recipe, *, epochs: int | None = None, test_time_shifts: int | None = None, ensemble: int | None = None
 ) -> Recipe:
     """The recipe with the options a command was given; None keeps the recipe's value."""
-    given = {"epochs": epochs, "test_time_shifts": test_time_shifts, "ensemble": ensemble}
+    given: dict[str, Any] = {"epochs": epochs, "test_time_shifts": test_time_shifts, "ensemble": ensemble}
     return replace(recipe, **{name: value for name, value in given.items() if value is not None})

@@ -48,3 +48,16 @@ def test_three_networks_of_the_crnn_exceed_the_budget() -> None:
 
     with pytest.raises(ValueError, match="more than the model's budget"):
         check_parameter_budget("crnn", 50, DEFAULT_PARAMS, 3)
+
+
+@pytest.mark.parametrize(("arch", "convolutions"), [("crnn40ms-small", 4), ("crnn40ms-deep", 8)])
+def test_the_deep_crnn_doubles_the_convolutions_of_each_block(arch: str, convolutions: int) -> None:
+    from keras import layers
+
+    from ml.model import build_model
+
+    model = build_model(arch, 50, ARCH_FEATURES[arch])
+
+    convs = [layer.name for layer in model.layers if isinstance(layer, layers.Conv2D)]
+    assert len(convs) == convolutions
+    assert convs[0] == "conv1"  # single-convolution networks keep the names their artifacts were saved with

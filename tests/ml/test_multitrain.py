@@ -20,7 +20,6 @@ import pytest
 from django.core.management import call_command
 
 from ml.artifacts import verify_artifact
-from ml.augment import Augmentation, augment_batch_jax
 from ml.crossvalidation import crossvalidate
 from ml.datasets import read_metadata
 from ml.features import ARCH_FEATURES
@@ -31,9 +30,6 @@ from tests.ml.conftest import write_esc50_metadata
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("rain", "siren")
 PARAMS = ARCH_FEATURES["seed"]  # the smallest network: these tests check the machinery, not accuracy
-NO_AUGMENTATION = Augmentation(
-    max_shift=0, gain_db=0, mixup_alpha=0, mixup_prob=0, time_masks=0, time_mask_frac=0, freq_masks=0, freq_mask_frac=0
-)
 
 
 def write_feature_dataset(root: Path, clips_per_label: int = 8, folds: tuple[int, ...] = (1, 2)) -> tuple[Path, Path]:
@@ -213,6 +209,15 @@ def test_a_feature_cache_of_another_dataset_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_cross_validated_ensemble_over_the_parameter_budget_is_refused_before_training(tmp_path: Path) -> None:
+    metadata, features = write_feature_dataset(tmp_path, clips_per_label=1)
+    store = tmp_path / "store"
+    done = run_multitrain(metadata, features, "--arch", "crnn", "--ensemble", "3", "crossvalidate", "--store-dir", str(store))
+    assert done.returncode != 0
+    assert "3 crnn networks would have" in done.stderr and "more than the model's budget of 1,000,000" in done.stderr
+    assert not store.exists()
+
+
 def test_training_together_on_the_tensorflow_backend_names_the_backend_it_needs(tmp_path: Path) -> None:
     metadata, features = write_feature_dataset(tmp_path, clips_per_label=1)
     from ml.featurecache import load_windows
@@ -227,52 +232,3 @@ def test_training_together_on_the_tensorflow_backend_names_the_backend_it_needs(
             recipe=RECIPES["seed"],
             jobs=[Job(0, frozenset({1}))],
         )
-
-
-def batch(n: int = 6, frames: int = 20, mels: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(2)
-    x = rng.uniform(-80.0, -10.0, (n, frames, mels)).astype(np.float32)
-    return x, np.eye(3, dtype=np.float32)[rng.integers(0, 3, n)]
-
-
-def augment(aug: Augmentation, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    import jax
-
-    x, y = batch()
-    out_x, out_y = augment_batch_jax(jax.random.PRNGKey(seed), x, y, aug, floor_db=-100.0)
-    return x, y, np.asarray(out_x), np.asarray(out_y)
-
-
-def test_jax_time_shift_rolls_each_window_in_time() -> None:
-    x, _, out, _ = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), "max_shift": 0.5}))
-    shifts = []
-    for before, after in zip(x, out, strict=True):
-        matches = [s for s in range(-10, 11) if np.array_equal(np.roll(before, s, axis=0), after)]
-        assert matches, "each window is a circular roll of itself"
-        shifts.append(matches[0])
-    assert len(set(shifts)) > 1  # windows are shifted independently
-
-
-def test_jax_gain_offsets_each_window_by_one_amount_within_the_limit() -> None:
-    x, _, out, _ = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), "gain_db": 6.0}))
-    offsets = (out - x).reshape(len(x), -1)
-    np.testing.assert_allclose(offsets, offsets[:, :1].repeat(offsets.shape[1], axis=1), atol=1e-4)
-    assert np.all(np.abs(offsets) <= 6.0) and len(np.unique(offsets[:, 0].round(3))) == len(x)
-
-
-def test_jax_mixup_keeps_the_first_clip_dominant_and_the_targets_a_distribution() -> None:
-    _, y, _, out_y = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), "mixup_alpha": 0.4, "mixup_prob": 1.0}))
-    np.testing.assert_allclose(out_y.sum(axis=1), 1.0, rtol=1e-5)
-    assert np.all((out_y * y).sum(axis=1) >= 0.5 - 1e-6)  # lambda >= 0.5 for the clip's own label
-    assert not np.array_equal(out_y, y)
-
-
-def test_jax_masks_fill_bands_with_the_window_mean_and_leave_the_rest() -> None:
-    masks = {"time_masks": 2, "time_mask_frac": 0.2, "freq_masks": 2, "freq_mask_frac": 0.25}
-    x, _, out, _ = augment(Augmentation(**{**NO_AUGMENTATION.to_dict(), **masks}), seed=3)
-    changed = ~np.isclose(out, x)
-    assert changed.any()
-    for before, after, moved in zip(x, out, changed, strict=True):
-        np.testing.assert_allclose(after[moved], before.mean(), rtol=1e-5)
-        time_bands, freq_bands = moved.all(axis=1), moved.all(axis=0)
-        assert time_bands.sum() <= 2 * 4 and freq_bands.sum() <= 2 * 2  # two bands of at most 20% / 25%

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.auth import authenticate
-from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
@@ -20,6 +19,7 @@ from . import constants
 from .export import user_export_data
 from .models import ApiToken
 from .ratelimit import client_address, failed_logins, window_minutes
+from .requests import signed_in_user
 from .selectors import spotify_status, user_api_tokens
 from .serializers import (
     ApiTokenSerializer,
@@ -80,7 +80,7 @@ class TokenListCreateApi(ListAPIView):
     serializer_class = ApiTokenSerializer
 
     def get_queryset(self) -> Any:
-        return user_api_tokens(user=_user(self.request))
+        return user_api_tokens(user=signed_in_user(self.request))
 
     @extend_schema(tags=[TAG], operation_id="auth_tokens_list")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -94,7 +94,7 @@ class TokenListCreateApi(ListAPIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(TokenCreateInputSerializer, request)
-        issued = api_token_create(user=_user(request), name=data["name"])
+        issued = api_token_create(user=signed_in_user(request), name=data["name"])
         return Response(IssuedApiTokenSerializer(issued).data, status=status.HTTP_201_CREATED)
 
 
@@ -108,7 +108,7 @@ class TokenRevokeApi(APIView):
     )
     def delete(self, request: Request, token_id: int) -> Response:
         try:
-            api_token_revoke(user=_user(request), token_id=token_id)
+            api_token_revoke(user=signed_in_user(request), token_id=token_id)
         except ApiToken.DoesNotExist as error:
             raise NotFound from error
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -119,7 +119,7 @@ class MeApi(APIView):
 
     @extend_schema(tags=[TAG], responses=MeSerializer, operation_id="me_retrieve")
     def get(self, request: Request) -> Response:
-        user = _user(request)
+        user = signed_in_user(request)
         connected, usable = spotify_status(user=user)
         data = {
             "id": user.pk,
@@ -137,7 +137,7 @@ class ExportApi(APIView):
 
     @extend_schema(tags=[TAG], responses={200: OpenApiTypes.OBJECT}, operation_id="me_export")
     def get(self, request: Request) -> Response:
-        return Response(user_export_data(user=_user(request)))
+        return Response(user_export_data(user=signed_in_user(request)))
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -145,7 +145,3 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
-
-def _user(request: Request) -> User:
-    # IsAuthenticated (the default permission) has already refused anonymous requests.
-    return cast(User, request.user)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
@@ -55,11 +54,11 @@ class LoginView(auth_views.LoginView):
             return _rate_limited(self, failed_logins, constants.LOGIN_RATE_LIMITED)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form: forms.Form) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         failed_logins.reset(identifier=self._username(), address=client_address(self.request))
         return super().form_valid(form)
 
-    def form_invalid(self, form: forms.Form) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         if self._username() and self.request.POST.get("password"):
             failed_logins.record(identifier=self._username(), address=client_address(self.request))
         return super().form_invalid(form)

@@ -1,9 +1,6 @@
 """The recommendations API: each user sees only their own recommendations."""
 from __future__ import annotations
 
-from typing import cast
-
-from django.contrib.auth.models import User
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -12,6 +9,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.requests import signed_in_user
 from recommendations import selectors
 from recommendations.models import Recommendation, Scene, Track
 from recommendations.serializers import (
@@ -46,10 +44,6 @@ from scenes.selectors import recording_get
 TAGS = ["recommendations"]
 
 
-def _user(request: Request) -> User:
-    return cast(User, request.user)  # IsAuthenticated is the default permission
-
-
 def error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
     return Response({"detail": message}, status=code)
 
@@ -57,13 +51,13 @@ def error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
 class _OwnRecommendationApi(GenericAPIView):
     def get_recommendation(self, pk: int) -> Recommendation:
         try:
-            return selectors.user_recommendation(user=_user(self.request), pk=pk)
+            return selectors.user_recommendation(user=signed_in_user(self.request), pk=pk)
         except Recommendation.DoesNotExist:
             raise Http404 from None
 
     def detail_data(self, recommendation: Recommendation) -> dict:
         track_ids = [item.track_id for item in recommendation.items.all()]
-        feedback = selectors.user_feedback_by_track(user=_user(self.request), track_ids=track_ids)
+        feedback = selectors.user_feedback_by_track(user=signed_in_user(self.request), track_ids=track_ids)
         return RecommendationSerializer(recommendation, context={"feedback": feedback}).data
 
 
@@ -72,7 +66,7 @@ class RecommendationListCreateApi(_OwnRecommendationApi):
 
     @extend_schema(tags=TAGS, summary="Your recommendations, newest first", responses=RecommendationSummarySerializer(many=True))
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.user_recommendations(user=_user(request)))
+        page = self.paginate_queryset(selectors.user_recommendations(user=signed_in_user(request)))
         return self.get_paginated_response(RecommendationSummarySerializer(page, many=True).data)
 
     @extend_schema(
@@ -85,7 +79,7 @@ class RecommendationListCreateApi(_OwnRecommendationApi):
         data = RecommendationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            recording = recording_get(user=_user(request), recording_id=data.validated_data["recording"])
+            recording = recording_get(user=signed_in_user(request), recording_id=data.validated_data["recording"])
         except Recording.DoesNotExist:
             raise Http404 from None
         existing = set(recording.recommendations.values_list("id", flat=True))
@@ -121,9 +115,9 @@ class FeedbackApi(_OwnRecommendationApi):
         if item is None:
             return error(ERROR_NOT_RECOMMENDED)
         if data.validated_data["value"] == "none":
-            feedback_clear(user=_user(request), track_id=item.track_id)
+            feedback_clear(user=signed_in_user(request), track_id=item.track_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
-        feedback = feedback_set(user=_user(request), recommendation=recommendation, track_id=item.track_id, value=FEEDBACK_VALUES[data.validated_data["value"]])
+        feedback = feedback_set(user=signed_in_user(request), recommendation=recommendation, track_id=item.track_id, value=FEEDBACK_VALUES[data.validated_data["value"]])
         return Response(FeedbackOutSerializer(feedback).data)
 
 
@@ -138,7 +132,7 @@ class SceneCorrectionApi(_OwnRecommendationApi):
         if recommendation.recording is None:
             return error("This recommendation has no recording to correct.")
         try:
-            correction = scene_correction_set(user=_user(request), recording=recommendation.recording, scene=data.validated_data["scene"])
+            correction = scene_correction_set(user=signed_in_user(request), recording=recommendation.recording, scene=data.validated_data["scene"])
         except FeedbackError as exc:
             return error(str(exc))
         return Response({"scene": correction.corrected_scene}, status=status.HTTP_201_CREATED)
@@ -149,14 +143,14 @@ class PlaylistApi(_OwnRecommendationApi):
 
     @extend_schema(tags=TAGS, summary="The Spotify playlist's status", responses={200: PlaylistExportSerializer, 404: RecommendationErrorSerializer})
     def get(self, request: Request, pk: int) -> Response:
-        export = selectors.playlist_export_for(user=_user(request), recommendation_id=pk)
+        export = selectors.playlist_export_for(user=signed_in_user(request), recommendation_id=pk)
         if export is None:
             raise Http404
         return Response(PlaylistExportSerializer(export).data)
 
     @extend_schema(tags=TAGS, summary="Save to Spotify (a private playlist, made in the background)", request=None, responses={202: PlaylistExportSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        export, _ = playlist_export_request(user=_user(request), recommendation=self.get_recommendation(pk))
+        export, _ = playlist_export_request(user=signed_in_user(request), recommendation=self.get_recommendation(pk))
         return Response(PlaylistExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -12,7 +12,7 @@ class FeedbackForm(forms.Form):
 
 
 class SceneChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Scene) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Scene) -> str:
         return obj.name.replace("_", " ").capitalize()
 
 

@@ -66,7 +66,7 @@ def clean_features(raw: dict[str, Any]) -> Features | None:
         if out[field] is not None and not 0.0 <= out[field] <= 1.0:  # type: ignore[operator]
             out[field] = None
     out["mode"] = int(out["mode"]) if out["mode"] in (0.0, 1.0) else None
-    out["key"] = int(out["key"]) if out["key"] is not None and 0 <= out["key"] <= 11 else None  # type: ignore[operator]
+    out["key"] = int(out["key"]) if out["key"] is not None and 0 <= out["key"] <= 11 else None
     if out["valence"] is None or out["energy"] is None:
         return None
     return out

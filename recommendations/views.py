@@ -1,17 +1,15 @@
 """Pages: history, one recommendation with feedback and Save to Spotify, and the entry from a recording."""
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.requests import signed_in_user
 from recommendations import selectors
 from recommendations.forms import FeedbackForm, RecommendForm, SceneCorrectionForm
 from recommendations.models import Recommendation
@@ -35,20 +33,16 @@ MESSAGE_PLAYLIST_QUEUED = "Saving to Spotify… refresh this page in a moment fo
 MESSAGE_CORRECTION_SAVED = "Thanks! Your correction helps us train a better scene model."
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # every view here is login_required
-
-
 def _own(request: HttpRequest, pk: int) -> Recommendation:
     try:
-        return selectors.user_recommendation(user=_user(request), pk=pk)
+        return selectors.user_recommendation(user=signed_in_user(request), pk=pk)
     except Recommendation.DoesNotExist:
         raise Http404 from None
 
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.user_recommendations(user=_user(request)), 20).get_page(request.GET.get("page"))
+    page = Paginator(selectors.user_recommendations(user=signed_in_user(request)), 20).get_page(request.GET.get("page"))
     return render(request, "recommendations/history.html", {"page": page})
 
 
@@ -56,10 +50,10 @@ def history(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = _own(request, pk)
     items = list(recommendation.items.all())
-    feedback = selectors.user_feedback_by_track(user=_user(request), track_ids=[i.track_id for i in items])
+    feedback = selectors.user_feedback_by_track(user=signed_in_user(request), track_ids=[i.track_id for i in items])
     rows = [(item, feedback.get(item.track_id)) for item in items]
     export = getattr(recommendation, "playlist_export", None)
-    correction = selectors.user_scene_correction(user=_user(request), recording_id=recommendation.recording_id)
+    correction = selectors.user_scene_correction(user=signed_in_user(request), recording_id=recommendation.recording_id)
     form = SceneCorrectionForm(initial={"scene": correction.corrected_scene if correction else recommendation.top_scene})
     context = {"recommendation": recommendation, "rows": rows, "export": export, "correction": correction, "correction_form": form}
     return render(request, "recommendations/detail.html", context)
@@ -74,9 +68,9 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
         track_id, value = form.cleaned_data["track"], form.cleaned_data["value"]
         try:
             if value == "none":
-                feedback_clear(user=_user(request), track_id=track_id)
+                feedback_clear(user=signed_in_user(request), track_id=track_id)
             else:
-                feedback_set(user=_user(request), recommendation=recommendation, track_id=track_id, value=FEEDBACK_VALUES[value])
+                feedback_set(user=signed_in_user(request), recommendation=recommendation, track_id=track_id, value=FEEDBACK_VALUES[value])
         except FeedbackError as exc:
             messages.error(request, str(exc))
     return redirect(f"{recommendation_url(recommendation)}#track-{request.POST.get('track', '')}")
@@ -86,7 +80,7 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def save_playlist(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = _own(request, pk)
-    _, queued = playlist_export_request(user=_user(request), recommendation=recommendation)
+    _, queued = playlist_export_request(user=signed_in_user(request), recommendation=recommendation)
     if queued:
         messages.info(request, MESSAGE_PLAYLIST_QUEUED)
     return redirect(recommendation_url(recommendation))
@@ -99,7 +93,7 @@ def correct_scene(request: HttpRequest, pk: int) -> HttpResponse:
     form = SceneCorrectionForm(request.POST)
     if form.is_valid() and recommendation.recording is not None:
         try:
-            scene_correction_set(user=_user(request), recording=recommendation.recording, scene=form.cleaned_data["scene"].name)
+            scene_correction_set(user=signed_in_user(request), recording=recommendation.recording, scene=form.cleaned_data["scene"].name)
             messages.success(request, MESSAGE_CORRECTION_SAVED)
         except FeedbackError as exc:
             messages.error(request, str(exc))
@@ -110,7 +104,7 @@ def correct_scene(request: HttpRequest, pk: int) -> HttpResponse:
 def for_recording(request: HttpRequest, recording_id: str) -> HttpResponse:
     """GET: the recording's recommendation, or a button to make it; POST: make it (again)."""
     try:
-        recording = recording_get(user=_user(request), recording_id=recording_id)
+        recording = recording_get(user=signed_in_user(request), recording_id=recording_id)
     except Recording.DoesNotExist:
         raise Http404 from None
     existing = recording.recommendations.order_by("-created_at", "-id").first()

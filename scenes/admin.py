@@ -11,8 +11,7 @@ from scenes.models import Recording, SceneResult
 
 class SceneResultInline(admin.TabularInline):
     model = SceneResult
-    fields = ["created_at", "top_scene", "confidence", "model_version", "processing_ms"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "top_scene", "confidence", "model_version", "processing_ms")
     extra = 0
     can_delete = False
     show_change_link = False

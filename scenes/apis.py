@@ -1,7 +1,10 @@
 """The recordings API: every endpoint sees only the requesting user's recordings."""
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from uuid import UUID
+
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -11,6 +14,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.requests import signed_in_user
 from scenes import selectors, services
 from scenes.errors import RecordingRejected
 from scenes.models import Recording
@@ -33,12 +37,10 @@ def rejected_response(exc: RecordingRejected) -> Response:
     return Response({"code": exc.code, "detail": exc.message}, status=exc.http_status, headers=headers)
 
 
-class _UserRecordingMixin:
-    request: Request
-
-    def get_recording(self, recording_id: object) -> Recording:
+class _OwnRecordingApi(GenericAPIView):
+    def get_recording(self, recording_id: UUID) -> Recording:
         try:
-            return selectors.recording_get(user=self.request.user, recording_id=recording_id)
+            return selectors.recording_get(user=signed_in_user(self.request), recording_id=recording_id)
         except Recording.DoesNotExist:
             raise Http404 from None
 
@@ -60,7 +62,7 @@ class RecordingListCreateApi(GenericAPIView):
         examples=[RECORDING_DONE_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.recording_list(user=request.user))
+        page = self.paginate_queryset(selectors.recording_list(user=signed_in_user(request)))
         return self.get_paginated_response(RecordingSerializer(page, many=True).data)
 
     @extend_schema(
@@ -88,7 +90,7 @@ class RecordingListCreateApi(GenericAPIView):
             serializer = RecordingUploadSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             recording = services.recording_create(
-                user=request.user, upload=serializer.validated_data["file"],
+                user=signed_in_user(request), upload=serializer.validated_data["file"],
                 time_zone=serializer.validated_data.get("time_zone", ""),
             )
         except RecordingRejected as exc:
@@ -96,7 +98,7 @@ class RecordingListCreateApi(GenericAPIView):
         return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
 
 
-class RecordingDetailApi(_UserRecordingMixin, GenericAPIView):
+class RecordingDetailApi(_OwnRecordingApi):
     serializer_class = RecordingSerializer
 
     @extend_schema(
@@ -105,16 +107,16 @@ class RecordingDetailApi(_UserRecordingMixin, GenericAPIView):
         description="Poll this until `status` is `done` (the result is filled in) or `failed` (see `error_message`).",
         examples=[RECORDING_DONE_EXAMPLE, RECORDING_QUEUED_EXAMPLE, RECORDING_FAILED_EXAMPLE],
     )
-    def get(self, request: Request, recording_id: str) -> Response:
+    def get(self, request: Request, recording_id: UUID) -> Response:
         return Response(RecordingSerializer(self.get_recording(recording_id)).data)
 
     @extend_schema(tags=TAGS, summary="Delete a recording and its audio", responses={204: None})
-    def delete(self, request: Request, recording_id: str) -> Response:
+    def delete(self, request: Request, recording_id: UUID) -> Response:
         services.recording_delete(recording=self.get_recording(recording_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RecordingReclassifyApi(_UserRecordingMixin, GenericAPIView):
+class RecordingReclassifyApi(_OwnRecordingApi):
     serializer_class = RecordingSerializer
 
     @extend_schema(
@@ -124,7 +126,7 @@ class RecordingReclassifyApi(_UserRecordingMixin, GenericAPIView):
         responses={202: RecordingSerializer, 409: OpenApiResponse(ErrorSerializer, description="Audio deleted")},
         examples=[RECORDING_QUEUED_EXAMPLE],
     )
-    def post(self, request: Request, recording_id: str) -> Response:
+    def post(self, request: Request, recording_id: UUID) -> Response:
         try:
             recording = services.recording_reclassify(recording=self.get_recording(recording_id))
         except RecordingRejected as exc:
@@ -132,11 +134,11 @@ class RecordingReclassifyApi(_UserRecordingMixin, GenericAPIView):
         return Response(RecordingSerializer(recording).data, status=status.HTTP_202_ACCEPTED)
 
 
-class RecordingAudioApi(_UserRecordingMixin, GenericAPIView):
+class RecordingAudioApi(_OwnRecordingApi):
     @extend_schema(
         tags=TAGS,
         summary="The recording's own audio, for its owner only",
         responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY, 404: None},
     )
-    def get(self, request: Request, recording_id: str) -> HttpResponse:
+    def get(self, request: Request, recording_id: UUID) -> HttpResponseBase:
         return audio_response(self.get_recording(recording_id), request.headers.get("Range", ""))

@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 
 from scenes.models import Recording
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 
-def recording_list(*, user: AbstractBaseUser) -> QuerySet[Recording]:
+def recording_list(*, user: User) -> QuerySet[Recording]:
     """The user's recordings, newest first, with their current result."""
     return Recording.objects.filter(user=user).select_related("result").order_by("-created_at")
 
 
-def recording_get(*, user: AbstractBaseUser, recording_id: object) -> Recording:
+def recording_get(*, user: User, recording_id: UUID | str) -> Recording:
     """The user's recording `recording_id`; raises Recording.DoesNotExist for anyone else's."""
     return recording_list(user=user).get(pk=recording_id)
 

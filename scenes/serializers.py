@@ -35,7 +35,9 @@ class RecordingUploadSerializer(serializers.Serializer):
 
 
 class TopLabelSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    # The field named `label` shadows Field.label for the type checker only: DRF's metaclass
+    # moves declared fields off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     probability = serializers.FloatField()
 
 

@@ -16,6 +16,6 @@ from scenes.models import Recording
 
 @receiver(post_delete, sender=Recording, dispatch_uid="scenes.delete_recording_file")
 def delete_recording_file(sender: type[Recording], instance: Recording, **kwargs: Any) -> None:
-    if instance.file:
-        name, storage = instance.file.name, instance.file.storage
+    name, storage = instance.file.name, instance.file.storage
+    if name:
         transaction.on_commit(lambda: storage.delete(name))

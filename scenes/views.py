@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.requests import signed_in_user
 from scenes import selectors, services
 from scenes.audio import CONTENT_TYPES
 from scenes.errors import RecordingRejected
@@ -24,9 +27,9 @@ MAX_RANGE_BYTES = 2 * 1024 * 1024
 RECORD_SECONDS = (5, 10, 15, 20, 30)
 
 
-def _recording_or_404(request: HttpRequest, recording_id: object) -> Recording:
+def _recording_or_404(request: HttpRequest, recording_id: UUID) -> Recording:
     try:
-        return selectors.recording_get(user=request.user, recording_id=recording_id)
+        return selectors.recording_get(user=signed_in_user(request), recording_id=recording_id)
     except Recording.DoesNotExist:
         raise Http404 from None
 
@@ -41,14 +44,14 @@ def content_length(request: HttpRequest) -> int | None:
         return 0
 
 
-def audio_response(recording: Recording, range_header: str = "") -> HttpResponse:
+def audio_response(recording: Recording, range_header: str = "") -> HttpResponseBase:
     """The recording's audio, private to the browser that asked; 404 once it has been deleted.
 
     Answers a single byte range with 206, so that a player can seek.
     """
     if not recording.has_audio:
         raise Http404
-    extension = recording.file.name.rsplit(".", 1)[-1]
+    extension = (recording.file.name or "").rsplit(".", 1)[-1]
     content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
     try:
         handle = recording.file.open("rb")
@@ -56,7 +59,7 @@ def audio_response(recording: Recording, range_header: str = "") -> HttpResponse
         raise Http404 from None
     byte_range = _byte_range(range_header, recording.file.size)
     if byte_range is None:
-        response: HttpResponse = FileResponse(handle, content_type=content_type)
+        response: HttpResponseBase = FileResponse(handle, content_type=content_type)
     else:
         response = _partial_response(handle, byte_range, recording.file.size, content_type)
     response["Accept-Ranges"] = "bytes"
@@ -109,7 +112,7 @@ def _render_capture(
         "record_seconds": RECORD_SECONDS,
         "max_upload_mb": settings.SCENES_MAX_UPLOAD_BYTES / (1024 * 1024),
         "max_duration_s": settings.SCENES_MAX_DURATION_S,
-        "recent": selectors.recording_list(user=request.user)[:5],
+        "recent": selectors.recording_list(user=signed_in_user(request))[:5],
     }
     return render(request, "scenes/capture.html", context, status=status)
 
@@ -123,7 +126,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             return _render_capture(request, form, status=400)
         recording = services.recording_create(
-            user=request.user, upload=form.cleaned_data["file"], time_zone=form.cleaned_data["time_zone"]
+            user=signed_in_user(request), upload=form.cleaned_data["file"], time_zone=form.cleaned_data["time_zone"]
         )
     except RecordingRejected as exc:
         response = _render_capture(request, RecordingUploadForm(), status=exc.http_status, error=exc.message)
@@ -135,35 +138,39 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, recording_id: object) -> HttpResponse:
+def detail(request: HttpRequest, recording_id: UUID) -> HttpResponse:
     recording = _recording_or_404(request, recording_id)
     result = recording.result
     context = {
         "recording": recording,
         "result": result,
-        "scenes": sorted(result.scene_probabilities.items(), key=lambda item: -item[1]) if result else [],
+        "scenes": _likeliest_first(result.scene_probabilities) if result else [],
         "pending": recording.status in (Recording.Status.QUEUED, Recording.Status.PROCESSING),
         "segments": selectors.timeline_segments(result.timeline) if result else [],
     }
     return render(request, "scenes/detail.html", context)
 
 
+def _likeliest_first(probabilities: dict[str, float]) -> list[tuple[str, float]]:
+    return sorted(probabilities.items(), key=lambda item: -item[1])
+
+
 @login_required
 @require_GET
-def audio(request: HttpRequest, recording_id: object) -> HttpResponse:
+def audio(request: HttpRequest, recording_id: UUID) -> HttpResponseBase:
     return audio_response(_recording_or_404(request, recording_id), request.headers.get("Range", ""))
 
 
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.recording_list(user=request.user), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.recording_list(user=signed_in_user(request)), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "retention_days": settings.SCENES_AUDIO_RETENTION_DAYS}
     return render(request, "scenes/history.html", context)
 
 
 @login_required
 @require_POST
-def delete(request: HttpRequest, recording_id: object) -> HttpResponse:
+def delete(request: HttpRequest, recording_id: UUID) -> HttpResponse:
     services.recording_delete(recording=_recording_or_404(request, recording_id))
     return redirect("scenes:history")

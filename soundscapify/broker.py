@@ -26,7 +26,8 @@ WRITING_PREFIX = "."
 
 
 class AtomicFilesystemChannel(filesystem.Channel):
-    def _put(self, queue: str, payload: dict, **kwargs: object) -> None:
+    # kombu's own filesystem channel already names this argument differently from its base class.
+    def _put(self, queue: str, payload: dict, **kwargs: object) -> None:  # type: ignore[override]
         name = f"{int(round(monotonic() * 1000))}_{uuid.uuid4()}.{queue}.msg"
         final_path = os.path.join(self.data_folder_out, name)
         writing_path = os.path.join(self.data_folder_out, WRITING_PREFIX + name)

@@ -1,9 +1,10 @@
 """Uploads: validated, within quotas, stored under our own name, then queued."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,7 +28,7 @@ from scenes.services.classification import enqueue_on_commit
 from soundscapify.time_zones import known_time_zone_or_blank
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
 MB = 1024 * 1024
 RATE_WINDOW = timedelta(hours=1)
@@ -71,7 +72,7 @@ def upload_size_check(*, content_length: int | None) -> None:
         raise UploadTooLarge("too_large", TOO_LARGE_MESSAGE.format(limit_mb=limit / MB))
 
 
-def recording_create(*, user: AbstractBaseUser, upload: UploadedFile, time_zone: str = "") -> Recording:
+def recording_create(*, user: User, upload: UploadedFile, time_zone: str = "") -> Recording:
     """Validate `upload`, store it and queue its classification once the row is committed.
 
     `time_zone` is the user's IANA zone; an unknown one is dropped (the site's zone applies).
@@ -80,13 +81,15 @@ def recording_create(*, user: AbstractBaseUser, upload: UploadedFile, time_zone:
     stored when it raises.
     """
     limits = UploadLimits.from_settings()
-    if upload.size > limits.max_bytes:
+    size = _upload_size(upload)
+    if size > limits.max_bytes:
         raise UploadTooLarge("too_large", TOO_LARGE_MESSAGE.format(limit_mb=limits.max_bytes / MB))
     with transaction.atomic():
         # One upload at a time per user, so that two parallel ones cannot both pass a quota.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        _check_quotas(user, upload.size, limits)
-        audio = inspect_audio(upload, min_duration_s=limits.min_duration_s, max_duration_s=limits.max_duration_s)
+        _check_quotas(user, size, limits)
+        # An uploaded file is a file object (read, seek, tell) without being typed as one.
+        audio = inspect_audio(cast(BinaryIO, upload), min_duration_s=limits.min_duration_s, max_duration_s=limits.max_duration_s)
         recording = Recording(
             user=user,
             original_filename=(upload.name or "")[:255],
@@ -94,7 +97,7 @@ def recording_create(*, user: AbstractBaseUser, upload: UploadedFile, time_zone:
             sample_rate=audio.sample_rate,
             channels=audio.channels,
             format=audio.format,
-            size_bytes=upload.size,
+            size_bytes=size,
             time_zone=known_time_zone_or_blank(time_zone),
         )
         _save_with_file(recording, upload, audio.extension)
@@ -102,11 +105,22 @@ def recording_create(*, user: AbstractBaseUser, upload: UploadedFile, time_zone:
     return recording
 
 
-def _check_quotas(user: AbstractBaseUser, size: int, limits: UploadLimits) -> None:
+def _upload_size(upload: UploadedFile) -> int:
+    """Django sizes every file it receives; a file handed over otherwise is measured."""
+    if upload.size is not None:
+        return upload.size
+    position = upload.tell()
+    size = upload.seek(0, os.SEEK_END)
+    upload.seek(position)
+    return size
+
+
+def _check_quotas(user: User, size: int, limits: UploadLimits) -> None:
     since = timezone.now() - RATE_WINDOW
     recent = Recording.objects.filter(user=user, created_at__gte=since).order_by("created_at")
     if recent.count() >= limits.recordings_per_hour:
-        oldest = recent.values_list("created_at", flat=True).first()
+        # None only under a limit of 0 recordings an hour: then the next one is an hour away.
+        oldest = recent.values_list("created_at", flat=True).first() or timezone.now()
         retry_after = max(1, int((oldest + RATE_WINDOW - timezone.now()).total_seconds()) + 1)
         message = RATE_LIMITED_MESSAGE.format(limit=limits.recordings_per_hour)
         raise RateLimited("rate_limited", message, retry_after_s=retry_after)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64  # for the development TOKEN_ENCRYPTION_KEYS (Spotify token encryption block)
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -160,7 +161,7 @@ TOKEN_ENCRYPTION_KEYS = [key.strip() for key in env.list("TOKEN_ENCRYPTION_KEYS"
 ]
 
 # --- REST API -----------------------------------------------------------------
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     # Token first: DRF answers 401 + WWW-Authenticate from the first class (403 if session).
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F401,F403
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env, filesystem_broker_options
@@ -16,7 +17,7 @@ from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, env, filesystem_broker_
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = env("MEDIA_ROOT", default=None) or tempfile.mkdtemp(prefix="soundscapify-media-")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=None) or tempfile.mkdtemp(prefix="soundscapify-media-"))
 
 _RUN_ID = env("SOUNDSCAPIFY_TEST_RUN_ID", default=str(os.getpid()))
 VAR_DIR.mkdir(exist_ok=True)  # absent in a fresh clone; the test database file lives there

@@ -206,6 +206,22 @@ def test_classifying_again_needs_the_audio(recording, classifier) -> None:
     assert raised.value.message == NO_AUDIO_MESSAGE and raised.value.http_status == 409
 
 
+
+def test_deleting_audio_that_is_already_gone_changes_nothing(
+    recording, media_files, django_capture_on_commit_callbacks
+) -> None:
+    from scenes.services.storage import recording_audio_delete
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recording_audio_delete(recording)
+    deleted_at = Recording.objects.get(pk=recording.pk).audio_deleted_at
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        recording_audio_delete(recording)
+
+    assert callbacks == [] and media_files() == []
+    assert Recording.objects.get(pk=recording.pk).audio_deleted_at == deleted_at
+
 # --- After classification -----------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from scenes.errors import (
     TOO_LONG_MESSAGE,
     TOO_SHORT_MESSAGE,
     TRUNCATED_MESSAGE,
+    UploadTooLarge,
 )
 from scenes.models import Recording
 from tests.scenes.helpers import ambience, encode, upload_file
@@ -314,3 +315,30 @@ def test_the_capture_page_has_the_time_zone_field_that_its_script_fills(user_cli
 
     assert re.search(r'<input type="hidden" name="time_zone"[^>]*data-time-zone', page)
     assert "/static/js/time-zone.js" in page
+
+
+def test_a_file_handed_over_without_a_size_is_measured_against_the_limit(user, settings, media_files) -> None:
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from scenes.services import recording_create
+
+    settings.SCENES_MAX_UPLOAD_BYTES = 1024 * 1024
+    big = encode(ambience(40.0, sample_rate=16000), fmt="wav")
+    unsized = UploadedFile(BytesIO(big), name="clip.wav", size=None)
+
+    with pytest.raises(UploadTooLarge):
+        recording_create(user=user, upload=unsized)
+    fine = recording_create(user=user, upload=UploadedFile(BytesIO(encode(ambience(6.0), fmt="wav")), name="c.wav"))
+    assert fine.size_bytes > 0 and len(media_files()) == 1
+
+
+def test_a_quota_of_no_recordings_an_hour_refuses_with_an_hour_to_wait(api_client, settings, clip_wav) -> None:
+    settings.SCENES_RECORDINGS_PER_HOUR = 0
+
+    response = post(api_client, clip_wav)
+
+    assert response.status_code == 429
+    assert 3500 <= int(response["Retry-After"]) <= 3601
+    assert not Recording.objects.exists()

@@ -82,7 +82,7 @@ def _pitch(x: np.ndarray, max_bins: int, rng: np.random.Generator) -> np.ndarray
 
 def _gain(x: np.ndarray, gain_db: float, floor_db: float, rng: np.random.Generator) -> np.ndarray:
     gains = rng.uniform(-gain_db, gain_db, size=(len(x), 1, 1)).astype(np.float32)
-    # Digital silence stays silent whatever the gain.
+    # Nothing goes below the floor of the dB scale (digital silence); a positive gain lifts it a little.
     return np.maximum(x + gains, floor_db)
 
 

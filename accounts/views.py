@@ -10,7 +10,6 @@ from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
-from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from .export import user_export_data
 from .forms import ApiTokenForm, DeleteAccountForm, SignupForm
 from .models import ApiToken
 from .ratelimit import AttemptLimiter, client_address, failed_logins, password_resets, window_minutes
+from .requests import signed_in_user
 from .selectors import user_api_tokens, user_connected_services
 from .services import (
     DisconnectNotAllowed,
@@ -34,12 +34,6 @@ from .services import (
 )
 
 LOCAL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-class AuthenticatedRequest(HttpRequest):
-    """A request behind @login_required: `user` is a real user."""
-
-    user: User
 
 
 class LoginView(auth_views.LoginView):
@@ -115,7 +109,7 @@ def _rate_limited(view: FormView, limiter: AttemptLimiter, message: str) -> Http
 
 
 @require_http_methods(["GET", "POST"])
-def signup(request: AuthenticatedRequest) -> HttpResponse:
+def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
     form = SignupForm(request.POST or None)
@@ -133,10 +127,11 @@ def signup(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def account(request: AuthenticatedRequest) -> HttpResponse:
+def account(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     context = {
-        "services": user_connected_services(user=request.user),
-        "tokens": user_api_tokens(user=request.user),
+        "services": user_connected_services(user=user),
+        "tokens": user_api_tokens(user=user),
         "token_form": ApiTokenForm(),
     }
     return render(request, "accounts/account.html", context)
@@ -144,13 +139,13 @@ def account(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password(request: AuthenticatedRequest) -> HttpResponse:
+def password(request: HttpRequest) -> HttpResponse:
     """Change the password, or set one for an account created through Spotify."""
-    form_class = PasswordChangeForm if request.user.has_usable_password() else SetPasswordForm
-    form = form_class(request.user, request.POST or None)
+    user = signed_in_user(request)
+    form_class = PasswordChangeForm if user.has_usable_password() else SetPasswordForm
+    form = form_class(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        update_session_auth_hash(request, user)
+        update_session_auth_hash(request, form.save())
         messages.success(request, constants.PASSWORD_SET)
         return redirect("accounts:account")
     return render(request, "accounts/password.html", {"form": form})
@@ -158,9 +153,10 @@ def password(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def spotify_disconnect_view(request: AuthenticatedRequest) -> HttpResponse:
+def spotify_disconnect_view(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     try:
-        deleted = spotify_disconnect(user=request.user)
+        deleted = spotify_disconnect(user=user)
     except DisconnectNotAllowed:
         messages.error(request, constants.DISCONNECT_NEEDS_PASSWORD)
         return redirect("accounts:password")
@@ -170,8 +166,9 @@ def spotify_disconnect_view(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: AuthenticatedRequest) -> HttpResponse:
-    body = json.dumps(user_export_data(user=request.user), cls=DjangoJSONEncoder, indent=2)
+def export(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    body = json.dumps(user_export_data(user=user), cls=DjangoJSONEncoder, indent=2)
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = 'attachment; filename="soundscapify-export.json"'
     return response
@@ -179,10 +176,10 @@ def export(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete(request: AuthenticatedRequest) -> HttpResponse:
-    form = DeleteAccountForm(request.POST or None, user=request.user)
+def delete(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = DeleteAccountForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        user = request.user
         logout(request)
         user_delete(user=user)
         messages.success(request, constants.ACCOUNT_DELETED)
@@ -192,12 +189,13 @@ def delete(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_create(request: AuthenticatedRequest) -> HttpResponse:
+def token_create(request: HttpRequest) -> HttpResponse:
     """Creates a token and shows its key on this response only: it is never stored."""
+    user = signed_in_user(request)
     form = ApiTokenForm(request.POST)
     if not form.is_valid():
         return render(request, "accounts/token_form.html", {"token_form": form}, status=400)
-    issued = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    issued = api_token_create(user=user, name=form.cleaned_data["name"])
     response = render(request, "accounts/token_created.html", {"issued": issued})
     response["Cache-Control"] = "no-store"
     return response
@@ -205,9 +203,10 @@ def token_create(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    user = signed_in_user(request)
     try:
-        api_token_revoke(user=request.user, token_id=token_id)
+        api_token_revoke(user=user, token_id=token_id)
     except ApiToken.DoesNotExist as error:
         raise Http404 from error
     messages.success(request, constants.TOKEN_REVOKED)

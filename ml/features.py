@@ -67,6 +67,8 @@ ARCH_FEATURES: dict[str, FeatureParams] = {
     "crnn40ms": COARSE_PARAMS,
     "crnn40ms-small": COARSE_PARAMS,
     "crnn40ms-small-warp": COARSE_PARAMS,
+    "crnn40ms-small-decay": COARSE_PARAMS,
+    "crnn40ms-small-decay-strong": COARSE_PARAMS,
     "crnn40ms-deep": COARSE_PARAMS,
     "seed": SEED_PARAMS,
 }

@@ -118,5 +118,8 @@ BUILDERS: dict[str, Callable[[int, int, int], keras.Model]] = {
     "crnn40ms-deep": partial(_build_crnn40ms_small, convs_per_block=2),
     # The same network as crnn40ms-small; its recipe adds time stretch and pitch shift to the augmentation.
     "crnn40ms-small-warp": _build_crnn40ms_small,
+    # The same network as crnn40ms-small; their recipes decay the weights more.
+    "crnn40ms-small-decay": _build_crnn40ms_small,
+    "crnn40ms-small-decay-strong": _build_crnn40ms_small,
     "seed": build_seed,
 }

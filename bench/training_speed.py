@@ -58,12 +58,12 @@ def time_arch(arch: str, *, steps: int, xla: bool) -> tuple[int, float]:
     """(parameters, seconds per WINDOWS windows) of `arch`'s training steps in its recipe's batches."""
     import numpy as np
 
-    from ml.features import ARCH_FEATURES
     from ml.model import build_model
-    from ml.training import RECIPES
+    from ml.recipes import RECIPES
 
-    features, batch_size = ARCH_FEATURES[arch], RECIPES[arch].batch_size
-    model = build_model(arch, 50, features)
+    recipe = RECIPES[arch]
+    features, batch_size = recipe.features, recipe.batch_size
+    model = build_model(recipe.network, 50, features)
     model.compile(optimizer="adamw", loss="categorical_crossentropy", jit_compile=xla)
     rng = np.random.default_rng(0)
     x = rng.normal(-40, 15, (batch_size, features.frames_per_window, features.n_mels)).astype(np.float32)

@@ -29,17 +29,17 @@ def average_artifacts(model_dirs: list[Path], output: Path, *, version: str | No
     """Write the artifact whose network is the mean of the networks in `model_dirs`; raises ModelArtifactError."""
     import keras
 
-    from ml.model import average_of, check_parameter_budget
+    from ml.model import average_of, refuse_over_budget
     from ml.training import save_inference_model
 
     members = [_verified(path) for path in model_dirs]
     _check_members(members)
-    first = members[0][2]
-    try:  # the members share arch, labels and features, so one budget check covers them all
-        check_parameter_budget(first.arch, len(first.labels), first.features, len(members))
+    networks = [keras.models.load_model(weights, compile=False) for _, weights, _ in members]
+    try:  # counted on the networks themselves: an artifact's arch names a recipe, not a network
+        refuse_over_budget(sum(n.count_params() for n in networks), f"{len(networks)} {members[0][2].arch} networks")
     except ValueError as exc:
         raise ModelArtifactError(str(exc)) from exc
-    model = average_of([keras.models.load_model(weights, compile=False) for _, weights, _ in members])
+    model = average_of(networks)
     metadata = _ensemble_metadata([m for _, _, m in members], version or output.name, model.count_params())
     attribution = members[0][0] / "ATTRIBUTION.md"
     extra = {attribution.name: attribution.read_text(encoding="utf-8")} if attribution.is_file() else {}

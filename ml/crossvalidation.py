@@ -11,8 +11,8 @@ import numpy as np
 from ml.datasets import Dataset
 from ml.errors import MetadataError
 from ml.featurecache import dataset_windows
-from ml.features import FeatureParams
-from ml.training import Log, Recipe, evaluate_on, label_indices, predict_clips, save_inference_model, train
+from ml.recipes import Recipe
+from ml.training import Log, evaluate_on, label_indices, predict_clips, save_inference_model, train
 
 
 def crossvalidate(
@@ -20,7 +20,6 @@ def crossvalidate(
     *,
     arch: str,
     folds: list[int],
-    params: FeatureParams,
     recipe: Recipe,
     seed: int,
     cache_dir: Path | None,
@@ -47,7 +46,6 @@ def crossvalidate(
             arch=arch,
             folds=folds,
             fold=fold,
-            params=params,
             recipe=recipe,
             seed=seed,
             cache_dir=cache_dir,
@@ -107,7 +105,6 @@ def _network_result(
     arch: str,
     folds: list[int],
     fold: int,
-    params: FeatureParams,
     recipe: Recipe,
     seed: int,
     cache_dir: Path | None,
@@ -127,7 +124,6 @@ def _network_result(
         arch=arch,
         folds=folds,
         fold=fold,
-        params=params,
         recipe=recipe,
         seed=seed,
         cache_dir=cache_dir,
@@ -171,7 +167,6 @@ def _fold_probabilities(
     stored_model: Path | None,
     fold: int,
     folds: list[int],
-    params: FeatureParams,
     recipe: Recipe,
     cache_dir: Path | None,
     log: Log,
@@ -188,7 +183,7 @@ def _fold_probabilities(
 
         log(f"--- fold {fold}: predicting with {stored_model} ---")
         model = keras.models.load_model(stored_model, compile=False)
-        windows = dataset_windows(dataset, params, cache_dir)
+        windows = dataset_windows(dataset, recipe.features, cache_dir)
         probs = predict_clips(model, windows, dataset.clip_indices({fold}), shifts=recipe.test_time_shifts)
         return probs, None
     log(f"--- fold {fold} held out ---")
@@ -196,7 +191,6 @@ def _fold_probabilities(
         dataset,
         train_folds=set(folds) - {fold},
         val_folds={fold},
-        params=params,
         recipe=recipe,
         cache_dir=cache_dir,
         log=log,

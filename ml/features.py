@@ -60,15 +60,11 @@ SEED_PARAMS = FeatureParams(
 DEFAULT_PARAMS = FeatureParams()
 # Frames of 40 ms instead of 20: half the frames, so half the convolution work per window.
 COARSE_PARAMS = replace(DEFAULT_PARAMS, hop_length=640)
-# Each architecture's features; ml.model builds the networks. Here, free of TensorFlow, the
-# commands can list the architectures without importing it.
-ARCH_FEATURES: dict[str, FeatureParams] = {
+# The features each network reads (ml.model.BUILDERS builds them; ml.recipes trains them).
+NETWORK_FEATURES: dict[str, FeatureParams] = {
     "crnn": DEFAULT_PARAMS,
     "crnn40ms": COARSE_PARAMS,
     "crnn40ms-small": COARSE_PARAMS,
-    "crnn40ms-small-warp": COARSE_PARAMS,
-    "crnn40ms-small-decay": COARSE_PARAMS,
-    "crnn40ms-small-decay-strong": COARSE_PARAMS,
     "crnn40ms-deep": COARSE_PARAMS,
     "seed": SEED_PARAMS,
 }

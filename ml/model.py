@@ -13,9 +13,9 @@ from ml.features import FeatureParams
 MAX_PARAMS = 1_000_000
 
 
-def build_model(arch: str, n_classes: int, params: FeatureParams) -> keras.Model:
-    """A fresh, uncompiled model taking (frames, n_mels) log-mel windows; raises KeyError for an unknown arch."""
-    builder = BUILDERS[arch]
+def build_model(network: str, n_classes: int, params: FeatureParams) -> keras.Model:
+    """A fresh, uncompiled `network` taking (frames, n_mels) log-mel windows; raises KeyError for an unknown one."""
+    builder = BUILDERS[network]
     return builder(params.frames_per_window, params.n_mels, n_classes)
 
 
@@ -38,15 +38,19 @@ def average_of(members: list[keras.Model]) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"ensemble_of_{len(members)}")
 
 
-def check_parameter_budget(arch: str, n_classes: int, params: FeatureParams, networks: int) -> int:
-    """The parameters of `networks` averaged copies of `arch`; raises ValueError above MAX_PARAMS."""
-    total = build_model(arch, n_classes, params).count_params() * networks
+def check_parameter_budget(network: str, n_classes: int, params: FeatureParams, networks: int) -> int:
+    """The parameters of `networks` averaged copies of `network`; raises ValueError above MAX_PARAMS."""
+    total = build_model(network, n_classes, params).count_params() * networks
+    refuse_over_budget(total, f"{networks} {network} networks")
+    return total
+
+
+def refuse_over_budget(total: int, what: str) -> None:
+    """Raise ValueError if `what`, of `total` parameters, is over MAX_PARAMS."""
     if total > MAX_PARAMS:
         raise ValueError(
-            f"{networks} {arch} networks would have {total:,} parameters together, "
-            f"more than the model's budget of {MAX_PARAMS:,}"
+            f"{what} would have {total:,} parameters together, more than the model's budget of {MAX_PARAMS:,}"
         )
-    return total
 
 
 def build_crnn(
@@ -116,10 +120,5 @@ BUILDERS: dict[str, Callable[[int, int, int], keras.Model]] = {
     "crnn40ms-small": _build_crnn40ms_small,
     # Two convolutions per block (VGG-style): a deeper front end, for 2.3 times the work.
     "crnn40ms-deep": partial(_build_crnn40ms_small, convs_per_block=2),
-    # The same network as crnn40ms-small; its recipe adds time stretch and pitch shift to the augmentation.
-    "crnn40ms-small-warp": _build_crnn40ms_small,
-    # The same network as crnn40ms-small; their recipes decay the weights more.
-    "crnn40ms-small-decay": _build_crnn40ms_small,
-    "crnn40ms-small-decay-strong": _build_crnn40ms_small,
     "seed": build_seed,
 }

@@ -32,11 +32,9 @@ from ml.augment import augment_batch_jax
 from ml.crossvalidation import crossvalidate, predictions_name, store_fold_result, stored_stem
 from ml.datasets import Dataset, parse_folds, read_metadata
 from ml.featurecache import WindowSet, load_windows
-from ml.features import ARCH_FEATURES, FeatureParams
+from ml.recipes import RECIPES, Recipe, with_overrides
 from ml.training import (
-    RECIPES,
     Log,
-    Recipe,
     TrainResult,
     evaluate_on,
     label_indices,
@@ -46,7 +44,6 @@ from ml.training import (
     save_inference_model,
     save_model,
     training_windows,
-    with_overrides,
 )
 
 
@@ -64,7 +61,6 @@ def train_together(
     windows: WindowSet,
     *,
     arch: str,
-    params: FeatureParams,
     recipe: Recipe,
     jobs: list[Job],
     log: Log = print,
@@ -80,8 +76,8 @@ def train_together(
         raise ValueError(f"networks trained together need training sets of one size, not of {sizes} windows")
     n_windows = sizes[0]
     steps = math.ceil(n_windows / recipe.batch_size)
-    model, optimizer, state = _stacked_start(arch, n_classes, params, recipe, steps, [job.seed for job in jobs])
-    run_batches = _compiled_batches(model, optimizer, recipe, params.floor_db, n_classes)
+    model, optimizer, state = _stacked_start(recipe, n_classes, steps, [job.seed for job in jobs])
+    run_batches = _compiled_batches(model, optimizer, recipe, recipe.features.floor_db, n_classes)
     features = jax.device_put(windows.features)
     labels = jax.device_put(label_indices(dataset)[windows.window_clip()].astype(np.int32))
     keys = jax.numpy.stack([jax.random.PRNGKey(job.seed) for job in jobs])
@@ -105,7 +101,7 @@ def train_together(
         log(progress_line(row, recipe.epochs, time.monotonic() - started) + "  (mean over networks)")
     seconds = time.monotonic() - started
     return [
-        _result(dataset, windows, _network(arch, n_classes, params, state, i), job, history, seconds, recipe)
+        _result(dataset, windows, _network(recipe, n_classes, state, i), job, history, seconds, recipe)
         for i, (job, history) in enumerate(zip(jobs, histories, strict=True))
     ]
 
@@ -120,7 +116,7 @@ def _require_jax_backend() -> None:
 
 
 def _stacked_start(
-    arch: str, n_classes: int, params: FeatureParams, recipe: Recipe, steps: int, seeds: list[int]
+    recipe: Recipe, n_classes: int, steps: int, seeds: list[int]
 ) -> tuple[Any, Any, Any]:
     """A template network, its optimizer, and the starting state of every network stacked on a first axis."""
     import jax.numpy as jnp
@@ -131,7 +127,7 @@ def _stacked_start(
     starts = []
     for seed in seeds:
         keras.utils.set_random_seed(seed)  # each network's initial weights and dropout stream
-        model = build_model(arch, n_classes, params)
+        model = build_model(recipe.network, n_classes, recipe.features)
         starts.append(([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables]))
     optimizer = optimizer_for(recipe, steps)
     optimizer.build(model.trainable_variables)
@@ -189,11 +185,11 @@ def _epoch_batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
     return blocks
 
 
-def _network(arch: str, n_classes: int, params: FeatureParams, state: Any, index: int) -> Any:
-    """A Keras network holding the `index`-th stacked weights."""
+def _network(recipe: Recipe, n_classes: int, state: Any, index: int) -> Any:
+    """A Keras network of `recipe`'s holding the `index`-th stacked weights."""
     from ml.model import build_model
 
-    model = build_model(arch, n_classes, params)
+    model = build_model(recipe.network, n_classes, recipe.features)
     trainable, non_trainable, _ = state
     for variable, values in zip(model.trainable_variables, trainable, strict=True):
         variable.assign(values[index])
@@ -226,7 +222,6 @@ def crossvalidate_together(
     *,
     arch: str,
     folds: list[int],
-    params: FeatureParams,
     recipe: Recipe,
     seed: int,
     store_dir: Path,
@@ -243,7 +238,7 @@ def crossvalidate_together(
         if not _predictions_path(store_dir, stored_stem(arch, s, recipe.epochs, folds, fold), recipe).is_file()
     ]
     for jobs in _same_size_groups(dataset, windows, missing):
-        results = train_together(dataset, windows, arch=arch, params=params, recipe=single, jobs=jobs, log=log)
+        results = train_together(dataset, windows, arch=arch, recipe=single, jobs=jobs, log=log)
         for job, result in zip(jobs, results, strict=True):
             (fold,) = job.val_folds
             stem = stored_stem(arch, job.seed, recipe.epochs, folds, fold)
@@ -257,7 +252,6 @@ def crossvalidate_together(
         dataset,
         arch=arch,
         folds=folds,
-        params=params,
         recipe=recipe,
         seed=seed,
         cache_dir=None,
@@ -283,7 +277,6 @@ def train_and_save(
     *,
     arch: str,
     train_folds: set[int],
-    params: FeatureParams,
     recipe: Recipe,
     seed: int,
     output_dir: Path,
@@ -292,7 +285,7 @@ def train_and_save(
     """Train seeds `seed` to `seed + recipe.ensemble - 1` on `train_folds` together; one artifact per network."""
     jobs = [Job(s, frozenset(train_folds)) for s in range(seed, seed + recipe.ensemble)]
     single = replace(recipe, ensemble=1)
-    results = train_together(dataset, windows, arch=arch, params=params, recipe=single, jobs=jobs, log=log)
+    results = train_together(dataset, windows, arch=arch, recipe=single, jobs=jobs, log=log)
     paths = []
     for job, result in zip(jobs, results, strict=True):
         output = output_dir / f"{arch}-seed{job.seed}"
@@ -302,7 +295,6 @@ def train_and_save(
                 dataset,
                 output=output,
                 arch=arch,
-                params=params,
                 recipe=single,
                 seed=job.seed,
                 train_folds=set(train_folds),
@@ -320,10 +312,10 @@ def main(argv: list[str] | None = None) -> None:
     if len(windows.offsets) - 1 != len(dataset.clips):
         sys.exit(f"{args.features} holds {len(windows.offsets) - 1} clips, {args.metadata} lists {len(dataset.clips)}")
     recipe = with_overrides(RECIPES[args.arch], epochs=args.epochs, ensemble=args.ensemble)
-    common = {"arch": args.arch, "params": ARCH_FEATURES[args.arch], "recipe": recipe, "seed": args.seed}
+    common = {"arch": args.arch, "recipe": recipe, "seed": args.seed}
     log = lambda line: print(line, flush=True)  # noqa: E731
     if args.command == "crossvalidate":
-        _require_budget(args.arch, len(dataset.labels), recipe.ensemble)
+        _require_budget(recipe, len(dataset.labels))
         folds = sorted(parse_folds(args.folds))
         result = crossvalidate_together(
             dataset, windows, folds=folds, store_dir=Path(args.store_dir), log=log, **common
@@ -337,7 +329,7 @@ def main(argv: list[str] | None = None) -> None:
         train_and_save(dataset, windows, train_folds=train_folds, output_dir=Path(args.output_dir), log=log, **common)
 
 
-def _require_budget(arch: str, n_labels: int, networks: int) -> None:
+def _require_budget(recipe: Recipe, n_labels: int) -> None:
     """Exit as the commands refuse: a cross-validation scores the networks averaged, so they must fit the budget.
 
     (`train` writes one artifact per seed; average_scene_models checks what it combines.)
@@ -345,7 +337,7 @@ def _require_budget(arch: str, n_labels: int, networks: int) -> None:
     from ml.model import check_parameter_budget
 
     try:
-        check_parameter_budget(arch, n_labels, ARCH_FEATURES[arch], networks)
+        check_parameter_budget(recipe.network, n_labels, recipe.features, recipe.ensemble)
     except ValueError as exc:
         sys.exit(str(exc))
 
@@ -355,7 +347,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--metadata", required=True, help="the dataset's CSV")
     parser.add_argument("--audio-dir", default=None, help="not read: features come from --features")
     parser.add_argument("--features", required=True, help="the feature cache (.npz) of this dataset and arch")
-    parser.add_argument("--arch", default="crnn40ms-small", choices=sorted(ARCH_FEATURES))
+    parser.add_argument("--arch", default="crnn40ms-small", choices=sorted(RECIPES), help="a recipe (ml.recipes)")
     parser.add_argument("--seed", type=int, default=0, help="the first network's seed")
     parser.add_argument("--ensemble", type=int, default=1, help="networks per fold: seeds seed, seed+1, ...")
     parser.add_argument("--epochs", type=int, default=None, help="default: the arch's recipe")

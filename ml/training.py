@@ -7,7 +7,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -16,59 +16,15 @@ from typing import Any
 import numpy as np
 
 from ml.artifacts import ModelMetadata, write_artifact
-from ml.augment import Augmentation, augment_batch
+from ml.augment import augment_batch
 from ml.datasets import ESC50, Dataset
 from ml.evaluation import Evaluation, evaluate_probabilities
 from ml.featurecache import WindowSet, dataset_windows
-from ml.features import FeatureParams, mean_over_sound, predict_over_shifts
+from ml.features import mean_over_sound, predict_over_shifts
+from ml.recipes import Recipe
 from ml.scenes import SCENES, default_label_to_scene
 
 Log = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Recipe:
-    epochs: int = 30
-    batch_size: int = 32
-    learning_rate: float = 2e-3
-    warmup_epochs: int = 2
-    weight_decay: float = 5e-3
-    label_smoothing: float = 0.1
-    augmentation: Augmentation = field(default_factory=Augmentation)
-    # Inference's circular time shifts per window (ml.features.predict_over_shifts); part of the
-    # recipe because cross-validation measures the two together, and the artifact records it.
-    test_time_shifts: int = 1
-    # Networks trained with consecutive seeds and averaged (ml.model.average_of): seeds differ in
-    # what they get wrong, so their mean generalises better than either; the parameter budget caps it.
-    ensemble: int = 1
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-RECIPES: dict[str, Recipe] = {
-    # 200 epochs: 30 underfit (83% on its own training clips), and over 4 folds 200 beat 100 by
-    # 1.9 points for the same seed. Two seeds of 200 averaged beat one by 2.25 points (78.6%
-    # against 76.3%), the most the parameter budget allows. One view per window: 4 time-shifted
-    # views added 0.4 points for 4 times the work (ml/RESULTS.md).
-    "crnn": Recipe(epochs=200, ensemble=2),
-    # Measured alternatives on 40-ms frames (half the work per network): the crnn's recipe, and
-    # four narrower networks, the work of two crnn networks and within the parameter budget.
-    "crnn40ms": Recipe(epochs=200, ensemble=2),
-    "crnn40ms-small": Recipe(epochs=200, ensemble=4),
-    "crnn40ms-deep": Recipe(epochs=200, ensemble=2),
-    # The networks fit their training clips; stretching time and moving pitch (as resampling a
-    # recording would) shows them more variants of each sound.
-    "crnn40ms-small-warp": Recipe(epochs=200, ensemble=4, augmentation=Augmentation(max_stretch=0.2, max_pitch_bins=3)),
-    # AdamW's decoupled decay shrinks each weight by learning rate x decay per step: at the default
-    # 5e-3 that is under 4% over 200 epochs, hardly a regulariser for networks that fit their
-    # training clips. These two decay 10 and 40 times as much; on folds 1-2 one network scored
-    # 75.75% and 76.00% against 74.5% for crnn40ms-small, within seeds' spread (ml/RESULTS.md).
-    "crnn40ms-small-decay": Recipe(epochs=200, ensemble=4, weight_decay=5e-2),
-    "crnn40ms-small-decay-strong": Recipe(epochs=200, ensemble=4, weight_decay=2e-1),
-    # The seed sees 1-second windows: a shorter shift and narrower masks fit them.
-    "seed": Recipe(batch_size=64, learning_rate=2e-3, augmentation=Augmentation(max_shift=0.25, time_mask_frac=0.1)),
-}
 
 
 @dataclass
@@ -118,19 +74,19 @@ def train(
     arch: str,
     train_folds: set[int],
     val_folds: set[int],
-    params: FeatureParams,
     recipe: Recipe,
     seed: int,
     cache_dir: Path | None,
     log: Log = print,
     checkpoint_dir: Path | None = None,
 ) -> TrainResult:
-    """Train `arch` on the clips of `train_folds`; evaluate each epoch on `val_folds` (may be empty)."""
+    """Train `recipe`'s network on the clips of `train_folds`; evaluate each epoch on `val_folds` (may be empty)."""
     import keras
 
     from ml.model import build_model
 
     configure_tensorflow(seed)
+    params = recipe.features
     windows = dataset_windows(dataset, params, cache_dir)
     truth = label_indices(dataset)
     train_clips, val_clips = dataset.clip_indices(train_folds), dataset.clip_indices(val_folds)
@@ -138,7 +94,7 @@ def train(
     y_all = truth[windows.window_clip()]
     n_classes = len(dataset.labels)
 
-    model = build_model(arch, n_classes, params)
+    model = build_model(recipe.network, n_classes, params)
     steps = math.ceil(len(x_idx) / recipe.batch_size)
     model.compile(
         optimizer=optimizer_for(recipe, steps),
@@ -347,7 +303,6 @@ def save_model(
     *,
     output: Path,
     arch: str,
-    params: FeatureParams,
     recipe: Recipe,
     seed: int,
     train_folds: set[int],
@@ -362,7 +317,7 @@ def save_model(
         arch=arch,
         labels=labels,
         label_to_scene=default_label_to_scene(labels),
-        feature_params=params.to_dict(),
+        feature_params=recipe.features.to_dict(),
         weights_sha256="",
         test_time_shifts=recipe.test_time_shifts,
         scenes=dict(SCENES) if dataset.layout == ESC50 else {},
@@ -415,10 +370,3 @@ def _attribution_file(dataset: Dataset, attribution: str) -> str:
     credits = license_file.read_text(encoding="utf-8") if license_file.is_file() else ""
     return f"# Attribution\n\n{attribution}\n\n{credits}"
 
-
-def with_overrides(
-    recipe: Recipe, *, epochs: int | None = None, test_time_shifts: int | None = None, ensemble: int | None = None
-) -> Recipe:
-    """The recipe with the options a command was given; None keeps the recipe's value."""
-    given: dict[str, Any] = {"epochs": epochs, "test_time_shifts": test_time_shifts, "ensemble": ensemble}
-    return replace(recipe, **{name: value for name, value in given.items() if value is not None})

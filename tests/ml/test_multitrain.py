@@ -22,14 +22,13 @@ from django.core.management import call_command
 from ml.artifacts import verify_artifact
 from ml.crossvalidation import crossvalidate
 from ml.datasets import read_metadata
-from ml.features import ARCH_FEATURES
 from ml.multitrain import Job, train_together
-from ml.training import RECIPES
+from ml.recipes import RECIPES
 from tests.ml.conftest import write_esc50_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ("rain", "siren")
-PARAMS = ARCH_FEATURES["seed"]  # the smallest network: these tests check the machinery, not accuracy
+PARAMS = RECIPES["seed"].features  # the smallest network: these tests check the machinery, not accuracy
 
 
 def write_feature_dataset(root: Path, clips_per_label: int = 8, folds: tuple[int, ...] = (1, 2)) -> tuple[Path, Path]:
@@ -98,7 +97,6 @@ def test_crossvalidation_trains_every_seed_and_fold_at_once_and_stores_what_cros
         dataset,
         arch="seed",
         folds=[1, 2],
-        params=PARAMS,
         recipe=recipe,
         seed=0,
         cache_dir=None,
@@ -152,15 +150,14 @@ import numpy as np
 from pathlib import Path
 from ml.datasets import read_metadata
 from ml.featurecache import load_windows
-from ml.features import ARCH_FEATURES
 from ml.multitrain import Job, train_together
-from ml.training import RECIPES
+from ml.recipes import RECIPES
 from dataclasses import replace
 dataset = read_metadata({str(metadata)!r}, "audio")
 windows = load_windows(Path({str(features)!r}))
 recipe = replace(RECIPES["seed"], epochs=2)
 def weights(jobs):
-    results = train_together(dataset, windows, arch="seed", params=ARCH_FEATURES["seed"], recipe=recipe, jobs=jobs, log=lambda _: None)
+    results = train_together(dataset, windows, arch="seed", recipe=recipe, jobs=jobs, log=lambda _: None)
     return [np.concatenate([w.ravel() for w in r.model.get_weights()]) for r in results]
 (alone,) = weights([Job(0, frozenset({{1}}))])
 first, second = weights([Job(0, frozenset({{1}})), Job(1, frozenset({{2}}))])
@@ -185,13 +182,12 @@ def test_networks_with_training_sets_of_different_sizes_are_refused(tmp_path: Pa
 from pathlib import Path
 from ml.datasets import read_metadata
 from ml.featurecache import load_windows
-from ml.features import ARCH_FEATURES
 from ml.multitrain import Job, train_together
-from ml.training import RECIPES
+from ml.recipes import RECIPES
 dataset = read_metadata({str(metadata)!r}, "audio")
 windows = load_windows(Path({str(features)!r}))
 jobs = [Job(0, frozenset({{1}})), Job(1, frozenset({{1, 2}}))]
-train_together(dataset, windows, arch="seed", params=ARCH_FEATURES["seed"], recipe=RECIPES["seed"], jobs=jobs)
+train_together(dataset, windows, arch="seed", recipe=RECIPES["seed"], jobs=jobs)
 """
     refused = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=jax_environment()
@@ -228,7 +224,6 @@ def test_training_together_on_the_tensorflow_backend_names_the_backend_it_needs(
             dataset,
             load_windows(features),
             arch="seed",
-            params=PARAMS,
             recipe=RECIPES["seed"],
             jobs=[Job(0, frozenset({1}))],
         )

@@ -11,7 +11,7 @@ from ml.datasets import Dataset, read_metadata
 from ml.errors import MetadataError
 
 if TYPE_CHECKING:
-    from ml.training import Recipe
+    from ml.recipes import Recipe
 
 
 def read_dataset(metadata: str, audio_dir: str) -> Dataset:
@@ -50,17 +50,17 @@ def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
 
 def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
     """`arch`'s recipe with the command's --epochs, --time-shifts and --ensemble; refuses an ensemble over budget."""
-    from ml.training import RECIPES, configure_threads, with_overrides
+    from ml.recipes import RECIPES, with_overrides
+    from ml.training import configure_threads
 
     configure_threads()  # counting the parameters builds a network, which fixes TensorFlow's threads
-    from ml.features import ARCH_FEATURES
     from ml.model import check_parameter_budget
 
     recipe = with_overrides(
         RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"], ensemble=options["ensemble"]
     )
     try:
-        check_parameter_budget(arch, n_labels, ARCH_FEATURES[arch], recipe.ensemble)
+        check_parameter_budget(recipe.network, n_labels, recipe.features, recipe.ensemble)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     return recipe

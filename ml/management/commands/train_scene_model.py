@@ -9,8 +9,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from ml.datasets import parse_folds
-from ml.features import ARCH_FEATURES
 from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
+from ml.recipes import RECIPES
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--audio-dir", required=True)
         parser.add_argument("--train-folds", required=True, help="e.g. 1,2,3")
         parser.add_argument("--val-folds", default="", help="e.g. 4 (empty: no validation)")
-        parser.add_argument("--arch", default="crnn", choices=sorted(ARCH_FEATURES))
+        parser.add_argument("--arch", default="crnn", choices=sorted(RECIPES), help="a recipe (ml.recipes)")
         add_recipe_arguments(parser)
         parser.add_argument("--output", required=True, help="artifact folder to write (its name is the version)")
         parser.add_argument("--model-version", default=None, help="version name (default: the output folder's name)")
@@ -36,7 +36,7 @@ class Command(BaseCommand):
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
-        params, recipe = ARCH_FEATURES[arch], recipe_for(arch, options, n_labels=len(dataset.labels))
+        recipe = recipe_for(arch, options, n_labels=len(dataset.labels))
         train_folds, val_folds = parse_folds(options["train_folds"]), parse_folds(options["val_folds"])
         cache_dir = None if options["no_cache"] else Path(settings.BASE_DIR) / "var" / "cache" / "features"
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731 - progress as it happens
@@ -45,7 +45,6 @@ class Command(BaseCommand):
             arch=arch,
             train_folds=train_folds,
             val_folds=val_folds,
-            params=params,
             recipe=recipe,
             seed=options["seed"],
             cache_dir=cache_dir,
@@ -57,7 +56,6 @@ class Command(BaseCommand):
             dataset,
             output=Path(options["output"]),
             arch=arch,
-            params=params,
             recipe=recipe,
             seed=options["seed"],
             train_folds=train_folds,

@@ -60,7 +60,8 @@ RECIPES: dict[str, Recipe] = {
     # AdamW's decoupled decay shrinks each weight by learning rate x decay per step: at the default
     # 5e-3 that is under 4% over 200 epochs, hardly a regulariser for networks that fit their
     # training clips. These two decay 10 and 40 times as much. Over four folds one 5e-2 network
-    # scored as a 5e-3 one does (76.8%, 76.6%), and two averaged 78.6%, v6's figure (ml/RESULTS.md).
+    # scored as a 5e-3 one does (76.8%, 76.6%), and its four networks averaged 77.6% on folds 1-2
+    # against 77.25% at 5e-3: no gain beyond seeds (ml/RESULTS.md).
     "crnn40ms-small-decay": Recipe("crnn40ms-small", epochs=200, ensemble=4, weight_decay=5e-2),
     "crnn40ms-small-decay-strong": Recipe("crnn40ms-small", epochs=200, ensemble=4, weight_decay=2e-1),
     # The seed sees 1-second windows: a shorter shift and narrower masks fit them.

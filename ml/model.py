@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import keras
 from keras import layers
 
 from ml.features import FeatureParams
+
+if TYPE_CHECKING:
+    from ml.recipes import Recipe
 
 MAX_PARAMS = 1_000_000
 
@@ -38,10 +42,10 @@ def average_of(members: list[keras.Model]) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"ensemble_of_{len(members)}")
 
 
-def check_parameter_budget(network: str, n_classes: int, params: FeatureParams, networks: int) -> int:
-    """The parameters of `networks` averaged copies of `network`; raises ValueError above MAX_PARAMS."""
-    total = build_model(network, n_classes, params).count_params() * networks
-    refuse_over_budget(total, f"{networks} {network} networks")
+def check_parameter_budget(recipe: Recipe, n_classes: int) -> int:
+    """The parameters of `recipe`'s ensemble of `recipe.ensemble` networks; raises ValueError above MAX_PARAMS."""
+    total = build_model(recipe.network, n_classes, recipe.features).count_params() * recipe.ensemble
+    refuse_over_budget(total, f"{recipe.ensemble} {recipe.network} networks")
     return total
 
 

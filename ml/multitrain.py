@@ -337,7 +337,7 @@ def _require_budget(recipe: Recipe, n_labels: int) -> None:
     from ml.model import check_parameter_budget
 
     try:
-        check_parameter_budget(recipe.network, n_labels, recipe.features, recipe.ensemble)
+        check_parameter_budget(recipe, n_labels)
     except ValueError as exc:
         sys.exit(str(exc))
 

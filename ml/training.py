@@ -369,4 +369,3 @@ def _attribution_file(dataset: Dataset, attribution: str) -> str:
     license_file = dataset.metadata_path.parent / "LICENSE"
     credits = license_file.read_text(encoding="utf-8") if license_file.is_file() else ""
     return f"# Attribution\n\n{attribution}\n\n{credits}"
-

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ml.features import DEFAULT_PARAMS, NETWORK_FEATURES
@@ -57,14 +59,14 @@ def test_each_crnn_recipes_ensemble_fits_the_budget(name: str) -> None:
     recipe = RECIPES[name]
 
     assert recipe.ensemble >= 2
-    assert check_parameter_budget(recipe.network, 50, recipe.features, recipe.ensemble) <= MAX_PARAMS
+    assert check_parameter_budget(recipe, 50) <= MAX_PARAMS
 
 
 def test_three_networks_of_the_crnn_exceed_the_budget() -> None:
     from ml.model import check_parameter_budget
 
     with pytest.raises(ValueError, match="more than the model's budget"):
-        check_parameter_budget("crnn", 50, DEFAULT_PARAMS, 3)
+        check_parameter_budget(replace(RECIPES["crnn"], ensemble=3), 50)
 
 
 @pytest.mark.parametrize(("network", "convolutions"), [("crnn40ms-small", 4), ("crnn40ms-deep", 8)])

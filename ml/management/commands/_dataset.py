@@ -60,7 +60,7 @@ def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
         RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"], ensemble=options["ensemble"]
     )
     try:
-        check_parameter_budget(recipe.network, n_labels, recipe.features, recipe.ensemble)
+        check_parameter_budget(recipe, n_labels)
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     return recipe

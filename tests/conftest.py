@@ -69,7 +69,7 @@ def spotify_user(db: None, fake_spotify: FakeSpotify) -> Any:
 
     `SpotifyClient.for_user(spotify_user)` works against the fake straight away.
     """
-    user = UserFactory()
+    user = UserFactory.create()
     connect_spotify(user, DEFAULT_USER_ID, fake_spotify.mint_tokens(DEFAULT_USER_ID))
     return user
 
@@ -77,4 +77,4 @@ def spotify_user(db: None, fake_spotify: FakeSpotify) -> Any:
 @pytest.fixture
 def user(db: None) -> Any:
     """A local user without Spotify (password tests.factories.PASSWORD)."""
-    return UserFactory()
+    return UserFactory.create()

@@ -1,7 +1,10 @@
-"""URLconf for middleware tests: the project's URLs plus views that call Spotify."""
+"""URLconf for middleware tests: the project's URLs plus views that call Spotify (requested signed in)."""
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 
@@ -10,11 +13,11 @@ from soundscapify.urls import urlpatterns as project_urlpatterns
 
 
 def spotify_profile_page(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(SpotifyClient.for_user(request.user).profile().display_name)
+    return HttpResponse(SpotifyClient.for_user(cast(User, request.user)).profile().display_name)
 
 
 def spotify_profile_api(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"name": SpotifyClient.for_user(request.user).profile().display_name})
+    return JsonResponse({"name": SpotifyClient.for_user(cast(User, request.user)).profile().display_name})
 
 
 urlpatterns = [

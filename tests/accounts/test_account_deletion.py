@@ -31,7 +31,7 @@ def _recording(user: Any, name: str = "clip.wav") -> Path:
 
 @pytest.mark.django_db
 def test_user_delete_removes_rows_and_the_recordings_folder(spotify_user: Any, fake_spotify: FakeSpotify) -> None:
-    other = UserFactory()
+    other = UserFactory.create()
     api_token_create(user=spotify_user, name="phone")
     api_token_create(user=other, name="other")
     mine, theirs = _recording(spotify_user), _recording(other)
@@ -49,7 +49,7 @@ def test_user_delete_removes_rows_and_the_recordings_folder(spotify_user: Any, f
 
 @pytest.mark.django_db
 def test_user_delete_works_without_any_files(db: None) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
 
     user_delete(user=user)
 
@@ -58,7 +58,7 @@ def test_user_delete_works_without_any_files(db: None) -> None:
 
 @pytest.mark.django_db
 def test_deleting_from_the_account_page_needs_the_password_and_logs_out(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     recording = _recording(user)
     client.force_login(user)
 
@@ -78,7 +78,7 @@ def test_deleting_from_the_account_page_needs_the_password_and_logs_out(client: 
 
 @pytest.mark.django_db
 def test_a_spotify_only_user_confirms_deletion_with_their_username(client: Client, fake_spotify: FakeSpotify) -> None:
-    user = SpotifyOnlyUserFactory(username="fakeuser")
+    user = SpotifyOnlyUserFactory.create(username="fakeuser")
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens())
     client.force_login(user)
 
@@ -116,7 +116,7 @@ def attachment_model(transactional_db: None) -> Iterator[type[models.Model]]:
 
 
 def test_user_delete_removes_file_fields_of_cascaded_rows(attachment_model: Any) -> None:
-    user, other = UserFactory(), UserFactory()
+    user, other = UserFactory.create(), UserFactory.create()
     mine = attachment_model(user=user)
     mine.file.save("mine.txt", ContentFile(b"mine"))
     theirs = attachment_model(user=other)

@@ -28,7 +28,7 @@ def _bearer(key: str) -> dict[str, str]:
 
 
 def test_a_token_is_obtained_with_username_and_password_and_authenticates(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
 
     issued = _obtain(client, user)
 
@@ -41,7 +41,7 @@ def test_a_token_is_obtained_with_username_and_password_and_authenticates(client
 
 
 def test_the_key_is_stored_only_as_a_hash(client: Client) -> None:
-    issued = _obtain(client, UserFactory())
+    issued = _obtain(client, UserFactory.create())
 
     token = ApiToken.objects.get()
     assert issued["key"] not in (token.key_hash, token.prefix)
@@ -49,7 +49,7 @@ def test_the_key_is_stored_only_as_a_hash(client: Client) -> None:
 
 
 def test_a_wrong_password_gets_no_token(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
 
     response = client.post(
         "/api/v1/auth/token/", {"username": user.username, "password": "nope"}, content_type="application/json"
@@ -60,7 +60,7 @@ def test_a_wrong_password_gets_no_token(client: Client) -> None:
 
 
 def test_using_a_token_records_when_it_was_last_used(client: Client) -> None:
-    issued = _obtain(client, UserFactory())
+    issued = _obtain(client, UserFactory.create())
 
     client.get("/api/v1/me/", headers=_bearer(issued["key"]))
 
@@ -68,7 +68,7 @@ def test_using_a_token_records_when_it_was_last_used(client: Client) -> None:
 
 
 def test_tokens_are_listed_without_their_keys(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     first, second = _obtain(client, user, "phone"), _obtain(client, user, "tablet")
 
     response = client.get("/api/v1/auth/tokens/", headers=_bearer(first["key"]))
@@ -81,7 +81,7 @@ def test_tokens_are_listed_without_their_keys(client: Client) -> None:
 
 
 def test_a_revoked_token_is_refused(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     keep, revoke = _obtain(client, user, "keep"), _obtain(client, user, "revoke")
 
     response = client.delete(f"/api/v1/auth/tokens/{revoke['id']}/", headers=_bearer(keep["key"]))
@@ -99,7 +99,7 @@ def test_an_unknown_token_and_no_credentials_are_refused(client: Client) -> None
 
 
 def test_a_token_of_a_deactivated_user_is_refused(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     issued = _obtain(client, user)
     user.is_active = False
     user.save()
@@ -122,7 +122,7 @@ def test_a_signed_in_browser_session_creates_a_token(client: Client, spotify_use
 
 def test_session_writes_need_the_csrf_token() -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
 
     response = client.post("/api/v1/auth/tokens/", {"name": "x"}, content_type="application/json")
 
@@ -130,7 +130,7 @@ def test_session_writes_need_the_csrf_token() -> None:
 
 
 def test_a_user_never_sees_or_revokes_another_users_tokens(client: Client) -> None:
-    alice, bob = UserFactory(), UserFactory()
+    alice, bob = UserFactory.create(), UserFactory.create()
     alice_key, bob_token = _obtain(client, alice)["key"], _obtain(client, bob)
 
     listed = client.get("/api/v1/auth/tokens/", headers=_bearer(alice_key)).json()["results"]

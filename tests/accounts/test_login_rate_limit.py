@@ -49,7 +49,7 @@ def _signed_in(client: Client) -> bool:
 
 
 def test_after_the_limit_of_failures_even_the_right_password_is_refused_with_429(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username)
 
     response = _log_in(client, user.username, PASSWORD)
@@ -61,7 +61,7 @@ def test_after_the_limit_of_failures_even_the_right_password_is_refused_with_429
 
 
 def test_failures_below_the_limit_still_allow_signing_in(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username, times=LIMIT - 1)
 
     response = _log_in(client, user.username, PASSWORD)
@@ -71,7 +71,7 @@ def test_failures_below_the_limit_still_allow_signing_in(client: Client) -> None
 
 
 def test_an_unknown_username_is_limited_exactly_like_a_real_one(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username)
     _fail(client, "nobody-has-this-name")
 
@@ -84,7 +84,7 @@ def test_an_unknown_username_is_limited_exactly_like_a_real_one(client: Client) 
 
 
 def test_the_count_is_per_username_and_address(client: Client) -> None:
-    user, other = UserFactory(), UserFactory()
+    user, other = UserFactory.create(), UserFactory.create()
     _fail(client, user.username, address="10.0.0.1")
 
     assert _log_in(client, user.username.upper(), PASSWORD, "10.0.0.1").status_code == 429
@@ -94,7 +94,7 @@ def test_the_count_is_per_username_and_address(client: Client) -> None:
 
 
 def test_a_forged_forwarded_for_header_does_not_give_a_fresh_count(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username)
 
     response = _log_in(client, user.username, PASSWORD, headers={"X-Forwarded-For": "203.0.113.9"})
@@ -112,7 +112,7 @@ def test_behind_a_proxy_the_client_is_the_address_the_proxy_appended(settings: A
 
 
 def test_a_successful_log_in_clears_the_failures(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username, times=LIMIT - 1)
     assert _log_in(client, user.username, PASSWORD).status_code == 302
     client.logout()
@@ -124,7 +124,7 @@ def test_a_successful_log_in_clears_the_failures(client: Client) -> None:
 
 def test_the_limit_ends_with_its_window(client: Client, settings: Any) -> None:
     settings.LOGIN_FAILURE_WINDOW = 1
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username)
     assert _log_in(client, user.username, PASSWORD).status_code == 429
 
@@ -134,7 +134,7 @@ def test_the_limit_ends_with_its_window(client: Client, settings: Any) -> None:
 
 
 def test_the_api_token_endpoint_shares_the_failed_log_in_count(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     _fail(client, user.username, times=LIMIT - 1)
     wrong = {"username": user.username, "password": "wrong-password"}
     assert client.post(TOKEN_URL, wrong, content_type="application/json", REMOTE_ADDR="10.0.0.1").status_code == 400
@@ -149,7 +149,7 @@ def test_the_api_token_endpoint_shares_the_failed_log_in_count(client: Client) -
 
 
 def test_password_reset_requests_are_limited_per_address_without_revealing_the_account(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     for email in (user.email, "nobody@example.com"):
         for _ in range(2):
             assert client.post(RESET_URL, {"email": email}, REMOTE_ADDR="10.0.0.1").status_code == 302

@@ -35,7 +35,7 @@ def _log_lines(records: list[logging.LogRecord]) -> list[str]:
 def _exercise_sign_in_and_tokens(client: Client, fake: FakeSpotify) -> str:
     """Password log-in (wrong, then right), an API token, Spotify sign-in, a 401 and refresh,
     a revoked refresh. Returns the API token's key."""
-    user = UserFactory()
+    user = UserFactory.create()
     client.post("/account/login/", {"username": user.username, "password": "wrong-" + PASSWORD})
     client.post("/account/login/", {"username": user.username, "password": PASSWORD})
     issued = client.post(

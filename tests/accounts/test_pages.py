@@ -42,7 +42,7 @@ def test_the_account_page_lists_services_tokens_and_data_actions(client: Client,
 
 
 def test_the_account_page_offers_to_connect_spotify_when_not_connected(client: Client) -> None:
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
 
     html = client.get("/account/").content.decode()
 
@@ -53,7 +53,7 @@ def test_the_account_page_offers_to_connect_spotify_when_not_connected(client: C
 def test_the_account_page_asks_to_reconnect_when_spotify_refused_the_tokens(
     client: Client, fake_spotify: FakeSpotify
 ) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens())
     UserSocialAuth.objects.filter(user=user).update(extra_data={"auth_time": 1})
     client.force_login(user)
@@ -74,7 +74,7 @@ def test_disconnecting_spotify_deletes_the_association_and_its_tokens(client: Cl
 
 
 def test_a_user_without_a_password_must_set_one_before_disconnecting(client: Client, fake_spotify: FakeSpotify) -> None:
-    user = SpotifyOnlyUserFactory()
+    user = SpotifyOnlyUserFactory.create()
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens())
     client.force_login(user)
 
@@ -87,20 +87,22 @@ def test_a_user_without_a_password_must_set_one_before_disconnecting(client: Cli
 
 
 def test_creating_a_token_on_the_account_page_shows_the_key_once(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     client.force_login(user)
 
     response = client.post("/account/tokens/", {"name": "My phone"})
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
-    key = re.search(r'value="(ssk_[^"]+)"', response.content.decode()).group(1)
+    shown = re.search(r'value="(ssk_[^"]+)"', response.content.decode())
+    assert shown is not None
+    key = shown.group(1)
     assert client.get("/api/v1/me/", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert key not in client.get("/account/").content.decode()
 
 
 def test_revoking_a_token_on_the_account_page(client: Client) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     client.force_login(user)
     client.post("/account/tokens/", {"name": "My phone"})
     token = user.api_tokens.get()
@@ -112,11 +114,11 @@ def test_revoking_a_token_on_the_account_page(client: Client) -> None:
 
 
 def test_a_user_cannot_revoke_someone_elses_token_from_the_page(client: Client) -> None:
-    owner = UserFactory()
+    owner = UserFactory.create()
     client.force_login(owner)
     client.post("/account/tokens/", {"name": "Owner's"})
     token = owner.api_tokens.get()
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
 
     response = client.post(f"/account/tokens/{token.pk}/revoke/")
 

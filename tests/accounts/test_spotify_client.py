@@ -165,7 +165,7 @@ def test_a_403_raises_spotify_scope_error(spotify: SpotifyClient, fake_spotify: 
 
 
 def test_a_token_without_the_scope_gets_spotify_scope_error(fake_spotify: FakeSpotify) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens("fakeuser", scopes=("user-top-read",)))
 
     with pytest.raises(SpotifyScopeError):
@@ -220,7 +220,7 @@ def test_an_unreachable_spotify_raises_server_error(spotify: SpotifyClient, sett
 
 def test_a_user_without_spotify_gets_not_connected(db: None) -> None:
     with pytest.raises(SpotifyNotConnected):
-        SpotifyClient.for_user(UserFactory())
+        SpotifyClient.for_user(UserFactory.create())
 
 
 def test_audio_features_are_refused_to_a_new_app(spotify: SpotifyClient) -> None:
@@ -239,7 +239,7 @@ def test_audio_features_are_fetched_100_ids_at_a_time_where_the_app_has_access(
     assert [f["id"] for f in features] == ids
     assert {"energy", "valence", "tempo"} <= set(features[0])
     calls = fake_spotify.requests_to("/v1/audio-features")
-    assert [len(c.param("ids").split(",")) for c in calls] == [100, 51]
+    assert [len((c.param("ids") or "").split(",")) for c in calls] == [100, 51]
 
 
 def test_an_id_that_is_not_base62_never_reaches_spotify(spotify: SpotifyClient, fake_spotify: FakeSpotify) -> None:

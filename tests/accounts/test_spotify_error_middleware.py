@@ -81,7 +81,7 @@ def test_a_spotify_outage_in_a_page_answers_502(client: Client, spotify_user: An
 
 
 def test_a_user_without_spotify_is_asked_to_connect_it(client: Client, fake_spotify: FakeSpotify) -> None:
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
 
     response = client.get(PAGE)
 

@@ -37,7 +37,7 @@ def test_an_expired_token_is_refreshed_before_the_call(spotify_user: Any, fake_s
     refresh = fake_spotify.requests[0]
     assert refresh.form["grant_type"] == "refresh_token"
     assert refresh.form["refresh_token"] == old_refresh
-    assert refresh.header("Authorization").startswith("Basic ")
+    assert (refresh.header("Authorization") or "").startswith("Basic ")
     social = UserSocialAuth.objects.get(user=spotify_user)
     stored = social.extra_data
     assert stored_token(social, "access_token") != old_access

@@ -40,7 +40,9 @@ def _raw_extra_data(social: UserSocialAuth) -> str:
 
 
 def _bearer_sent_to(fake: FakeSpotify, path: str) -> str:
-    return fake.requests_to(path)[-1].header("Authorization").removeprefix("Bearer ")
+    authorization = fake.requests_to(path)[-1].header("Authorization")
+    assert authorization is not None
+    return authorization.removeprefix("Bearer ")
 
 
 def _age_tokens(social: UserSocialAuth, seconds: int) -> None:
@@ -180,6 +182,7 @@ def test_resealing_after_a_key_rotation_lets_the_old_key_go(
 ) -> None:
     social = spotify_user.social_auth.get()
     plain = stored_token(social, "refresh_token")
+    assert plain
     new_key = Fernet.generate_key().decode()
     settings.TOKEN_ENCRYPTION_KEYS = [new_key, *settings.TOKEN_ENCRYPTION_KEYS]
     out = io.StringIO()

@@ -297,8 +297,8 @@ class FakeSpotify:
         with self._lock:
             return set(self._access) | set(self._refresh)
 
-    def access_token_valid(self, token: str) -> bool:
-        info = self._access.get(token)
+    def access_token_valid(self, token: str | None) -> bool:
+        info = self._access.get(token) if token else None
         return info is not None and info.expires_at > time.time()
 
     # --- request handling ------------------------------------------------------------------

@@ -30,6 +30,7 @@ def encode(path: Path, samples: np.ndarray, sample_rate: int | None = None, ext:
     rate = sample_rate or default_rate
     with av.open(str(path), mode="w", format=fmt) as container:
         stream = container.add_stream(codec, rate=rate, layout="stereo" if channels == 2 else "mono")
+        assert isinstance(stream, av.AudioStream)
         stream.codec_context.options = options
         planar = np.tile(samples[None, :], (channels, 1)).astype(np.float32)
         frame_size = stream.codec_context.frame_size or 1024

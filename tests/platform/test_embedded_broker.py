@@ -18,7 +18,7 @@ PAYLOAD = {"body": "x" * 100_000, "headers": {"task": "scenes.tasks.classify_rec
 def channel(tmp_path: Path):
     options = filesystem_broker_options(tmp_path)
     for key in ("data_folder_in", "control_folder", "processed_folder"):
-        Path(options[key]).mkdir(parents=True)
+        Path(str(options[key])).mkdir(parents=True)
     with Connection("filesystem://", transport=broker.AtomicFilesystemTransport, transport_options=options) as conn:
         yield conn.default_channel
 

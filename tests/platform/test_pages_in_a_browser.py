@@ -37,7 +37,7 @@ ADMIN_PAGES = [
 
 @pytest.fixture
 def staff_user():
-    return UserFactory(is_staff=True, is_superuser=True)
+    return UserFactory.create(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -46,13 +46,15 @@ def objects(staff_user) -> dict[str, object]:
     importlib.import_module("recommendations.migrations.0002_seed_scenes").seed(apps, None)
     for valence in range(1, 20):
         for energy in range(1, 20):
-            TrackFactory(valence=valence / 20, energy=energy / 20)
-    recording = RecordingFactory(user=staff_user)
+            TrackFactory.create(valence=valence / 20, energy=energy / 20)
+    recording = RecordingFactory.create(user=staff_user)
     audio = Path(recording.file.path)  # the result page plays it back
     audio.parent.mkdir(parents=True, exist_ok=True)
     audio.write_bytes(encode(ambience(2.0), fmt="wav"))
     recommendation = Recommendation.objects.get(pk=recommend_for_recording(str(recording.pk)))
-    return {"recording": recording.pk, "recommendation": recommendation.pk, "scene": Scene.objects.first().pk}
+    scene = Scene.objects.first()
+    assert scene is not None
+    return {"recording": recording.pk, "recommendation": recommendation.pk, "scene": scene.pk}
 
 
 def sign_in(browser, live_server, user) -> None:

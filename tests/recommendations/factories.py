@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 import factory
 
 from recommendations.models import Feedback, Recommendation, RecommendationItem, Scene, TasteTrack, Track
+from scenes.models import Recording
 from tests.factories import UserFactory
 
 __all__ = ["UserFactory"]
 
 
-class TrackFactory(factory.django.DjangoModelFactory):
+class TrackFactory(factory.django.DjangoModelFactory[Track]):
     class Meta:
         model = Track
 
@@ -29,7 +31,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
     source = "test"
 
 
-class SceneFactory(factory.django.DjangoModelFactory):
+class SceneFactory(factory.django.DjangoModelFactory[Scene]):
     class Meta:
         model = Scene
         django_get_or_create = ("name",)
@@ -43,7 +45,7 @@ class SceneFactory(factory.django.DjangoModelFactory):
     energy_max = 0.9
 
 
-class RecommendationFactory(factory.django.DjangoModelFactory):
+class RecommendationFactory(factory.django.DjangoModelFactory[Recommendation]):
     class Meta:
         model = Recommendation
 
@@ -53,7 +55,7 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     local_time = factory.LazyFunction(lambda: datetime.datetime(2026, 5, 1, 9, 30, tzinfo=datetime.UTC))
 
 
-class RecommendationItemFactory(factory.django.DjangoModelFactory):
+class RecommendationItemFactory(factory.django.DjangoModelFactory[RecommendationItem]):
     class Meta:
         model = RecommendationItem
 
@@ -64,7 +66,7 @@ class RecommendationItemFactory(factory.django.DjangoModelFactory):
     reason = "fits"
 
 
-class FeedbackFactory(factory.django.DjangoModelFactory):
+class FeedbackFactory(factory.django.DjangoModelFactory[Feedback]):
     class Meta:
         model = Feedback
 
@@ -73,7 +75,7 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
     value = Feedback.Value.UP
 
 
-class TasteTrackFactory(factory.django.DjangoModelFactory):
+class TasteTrackFactory(factory.django.DjangoModelFactory[TasteTrack]):
     class Meta:
         model = TasteTrack
 
@@ -83,11 +85,11 @@ class TasteTrackFactory(factory.django.DjangoModelFactory):
     rank = 1
 
 
-class RecordingFactory(factory.django.DjangoModelFactory):
+class RecordingFactory(factory.django.DjangoModelFactory[Recording]):
     """A classified recording (scenes.Recording) with its SceneResult."""
 
     class Meta:
-        model = "scenes.Recording"
+        model = Recording
         skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
@@ -100,13 +102,13 @@ class RecordingFactory(factory.django.DjangoModelFactory):
     status = "done"
 
     @factory.post_generation
-    def scenes(recording, create, extracted, **kwargs):
+    def scenes(recording: Recording, create: bool, extracted: dict[str, float] | Literal[False] | None, **kwargs: object) -> None:
         from scenes.models import SceneResult
 
         if not create or extracted is False:
             return
         probabilities = extracted or {"rain": 0.7, "nature": 0.3}
-        top = max(probabilities, key=probabilities.get)
+        top = max(probabilities, key=probabilities.__getitem__)
         recording.result = SceneResult.objects.create(
             recording=recording, job_id=recording.job_id, scene_probabilities=probabilities, top_scene=top,
             confidence=probabilities[top], model_version="esc50-test-v1", processing_ms=10,

@@ -48,9 +48,9 @@ def test_the_admin_saves_valid_criteria_and_a_new_label_mapping(admin_client):
 def test_the_scene_page_previews_how_many_tracks_each_band_holds(admin_client):
     rain = Scene.objects.get(name="rain")  # valence 0.05-0.45, energy 0.05 / 0.2167 / 0.3833 / 0.55
     TrackFactory.create_batch(3, valence=0.2, energy=0.1)
-    TrackFactory(valence=0.2, energy=0.3)
-    TrackFactory(valence=0.9, energy=0.1)
-    TrackFactory(valence=None, energy=None)
+    TrackFactory.create(valence=0.2, energy=0.3)
+    TrackFactory.create(valence=0.9, energy=0.1)
+    TrackFactory.create(valence=None, energy=None)
 
     response = admin_client.get(reverse("admin:recommendations_scene_change", args=[rain.pk]))
 

@@ -128,7 +128,7 @@ def test_derive_criteria_reproduces_the_originals_table(shared_catalog):
 
 @pytest.mark.django_db
 def test_derive_criteria_on_a_tiny_catalog_says_so():
-    TrackFactory(valence=0.3)
+    TrackFactory.create(valence=0.3)
 
     with pytest.raises(CommandError, match="too few scored tracks to derive criteria: 1 for 10 scenes"):
         call_command("derive_criteria")
@@ -137,7 +137,7 @@ def test_derive_criteria_on_a_tiny_catalog_says_so():
 @pytest.mark.django_db
 def test_derive_criteria_gives_lower_clusters_to_lower_valence_scenes():
     for i in range(30):
-        TrackFactory(valence=[0.1, 0.5, 0.9][i % 3] + (i % 5) / 100, energy=(i % 10) / 10)
+        TrackFactory.create(valence=[0.1, 0.5, 0.9][i % 3] + (i % 5) / 100, energy=(i % 10) / 10)
 
     call_command("derive_criteria", "--scenes", "rain,social,nature", "--energy-split", "percentiles", stdout=StringIO())
 

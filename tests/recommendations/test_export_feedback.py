@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_export_feedback_writes_tau_metadata_the_training_command_reads(tmp_path, media_root, user):
-    kept = RecordingFactory(user=user, file="recordings/1/a.wav")
-    gone = RecordingFactory(user=user, file="")
+    kept = RecordingFactory.create(user=user, file="recordings/1/a.wav")
+    gone = RecordingFactory.create(user=user, file="")
     scene_correction_set(user=user, recording=kept, scene="seaside")
     scene_correction_set(user=user, recording=gone, scene="home")
     (media_root / "recordings" / "1").mkdir(parents=True)

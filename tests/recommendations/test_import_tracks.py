@@ -133,7 +133,9 @@ def test_it_imports_the_real_catalog_files(shared_catalog, name, layout, rows):
     out, _ = run(shared_catalog / name)
 
     assert f"{rows} rows ({layout})" in out
-    rejected = int(re.search(r"(\d+) rejected", out).group(1))
+    summary = re.search(r"(\d+) rejected", out)
+    assert summary is not None
+    rejected = int(summary.group(1))
     assert rejected <= rows // 100  # the real files are clean but for a couple of nameless rows
     assert Track.objects.filter(scored=True).count() == Track.objects.count() > 0
     again, _ = run(shared_catalog / name)

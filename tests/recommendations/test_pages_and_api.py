@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def catalog():
-    return [TrackFactory(valence=v / 20, energy=e / 20) for v in range(1, 20) for e in range(1, 20)]
+    return [TrackFactory.create(valence=v / 20, energy=e / 20) for v in range(1, 20) for e in range(1, 20)]
 
 
 @pytest.fixture
@@ -33,12 +33,12 @@ def api(user):
 
 @pytest.fixture
 def recommendation(user, catalog) -> Recommendation:
-    recording = RecordingFactory(user=user)
+    recording = RecordingFactory.create(user=user)
     return Recommendation.objects.get(pk=recommend_for_recording(str(recording.pk)))
 
 
 def test_the_task_makes_one_recommendation_per_recording(user, catalog):
-    recording = RecordingFactory(user=user, scenes={"rain": 0.6, "home": 0.4})
+    recording = RecordingFactory.create(user=user, scenes={"rain": 0.6, "home": 0.4})
 
     first = recommend_for_recording(str(recording.pk))
     second = recommend_for_recording(str(recording.pk))
@@ -50,7 +50,7 @@ def test_the_task_makes_one_recommendation_per_recording(user, catalog):
 
 
 def test_the_task_with_an_empty_catalog_makes_nothing_and_does_not_fail(user):
-    assert recommend_for_recording(str(RecordingFactory(user=user).pk)) is None
+    assert recommend_for_recording(str(RecordingFactory.create(user=user).pk)) is None
     assert recommend_for_recording("00000000-0000-0000-0000-000000000000") is None
 
 
@@ -65,7 +65,7 @@ def test_history_and_detail_pages_show_only_the_users_own(client, user, recommen
     assert first.track.name in detail and first.reason in detail
     assert "Wrong scene? Pick the right one" in detail and "Save to Spotify" in detail
     assert "<script>" not in detail and "js/time-zone.js" in detail
-    client.force_login(UserFactory())
+    client.force_login(UserFactory.create())
     assert client.get(reverse("recommendations:detail", args=[recommendation.pk])).status_code == 404
 
 
@@ -91,7 +91,7 @@ def test_a_scene_correction_from_the_page_is_kept(client, user, recommendation):
 
 
 def test_the_recording_entry_page_makes_a_recommendation_on_post(client, user, catalog):
-    recording = RecordingFactory(user=user)
+    recording = RecordingFactory.create(user=user)
     client.force_login(user)
     url = reverse("recommendations:for_recording", args=[recording.pk])
 
@@ -105,7 +105,7 @@ def test_the_recording_entry_page_makes_a_recommendation_on_post(client, user, c
 
 
 def test_the_recording_entry_page_explains_an_empty_catalog(client, user):
-    recording = RecordingFactory(user=user)
+    recording = RecordingFactory.create(user=user)
     client.force_login(user)
 
     response = client.post(reverse("recommendations:for_recording", args=[recording.pk]), {"tz": ""}, follow=True)
@@ -114,7 +114,7 @@ def test_the_recording_entry_page_explains_an_empty_catalog(client, user):
 
 
 def test_the_api_creates_lists_and_details(api, user, catalog):
-    recording = RecordingFactory(user=user)
+    recording = RecordingFactory.create(user=user)
 
     created = api.post("/api/v1/recommendations/", {"recording": str(recording.pk), "timezone": "Europe/Paris"}, format="json")
     again = api.post("/api/v1/recommendations/", {"recording": str(recording.pk)}, format="json")
@@ -132,7 +132,7 @@ def test_the_api_creates_lists_and_details(api, user, catalog):
 
 
 def test_the_api_hides_other_users_recordings_and_recommendations(api, catalog):
-    other = RecordingFactory()
+    other = RecordingFactory.create()
     theirs = Recommendation.objects.get(pk=recommend_for_recording(str(other.pk)))
 
     assert api.post("/api/v1/recommendations/", {"recording": str(other.pk)}, format="json").status_code == 404
@@ -141,7 +141,7 @@ def test_the_api_hides_other_users_recordings_and_recommendations(api, catalog):
 
 
 def test_the_api_explains_an_empty_catalog(api, user):
-    response = api.post("/api/v1/recommendations/", {"recording": str(RecordingFactory(user=user).pk)}, format="json")
+    response = api.post("/api/v1/recommendations/", {"recording": str(RecordingFactory.create(user=user).pk)}, format="json")
 
     assert response.status_code == 400 and response.json() == {"detail": ERROR_EMPTY_CATALOG}
 
@@ -190,7 +190,7 @@ def test_api_scenes_are_read_only_criteria(api):
 
 
 def test_catalog_search_is_for_staff_only(api, user, catalog):
-    TrackFactory(name="Moonlight Sonata")
+    TrackFactory.create(name="Moonlight Sonata")
     assert api.get("/api/v1/catalog/tracks/?q=moonlight").status_code == 403
 
     user.is_staff = True
@@ -200,10 +200,10 @@ def test_catalog_search_is_for_staff_only(api, user, catalog):
 
 
 def test_the_task_refreshes_a_stale_spotify_taste_first(spotify_user, fake_spotify, catalog):
-    recording = RecordingFactory(user=spotify_user)
+    recording = RecordingFactory.create(user=spotify_user)
 
     recommend_for_recording(str(recording.pk))
-    recommend_for_recording(str(RecordingFactory(user=spotify_user).pk))
+    recommend_for_recording(str(RecordingFactory.create(user=spotify_user).pk))
 
     assert len(fake_spotify.requests_to("/v1/me/top/tracks")) == 1  # fresh for 12 hours
     assert len(fake_spotify.requests_to("/v1/me/player/recently-played")) == 1
@@ -220,12 +220,12 @@ def test_export_my_data_holds_the_users_recommendations_and_feedback(user, recom
 
     assert data["history"][0]["songs"][0]["spotify_id"] == recommendation.items.order_by("rank").first().track.spotify_id
     assert data["feedback"] == [{"spotify_id": item.track.spotify_id, "value": "up", "at": data["feedback"][0]["at"]}]
-    assert user_export_data(user=UserFactory())["recommendations"]["history"] == []
+    assert user_export_data(user=UserFactory.create())["recommendations"]["history"] == []
 
 
 def test_the_automatic_recommendation_uses_the_local_time_where_the_user_recorded(user, catalog):
     # 23:30 UTC is 08:30 the next morning in Tokyo: the morning band, not the evening one.
-    recording = RecordingFactory(user=user, time_zone="Asia/Tokyo")
+    recording = RecordingFactory.create(user=user, time_zone="Asia/Tokyo")
     Recording.objects.filter(pk=recording.pk).update(created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
 
     made = Recommendation.objects.get(pk=recommend_for_recording(str(recording.pk)))
@@ -237,7 +237,7 @@ def test_the_automatic_recommendation_uses_the_local_time_where_the_user_recorde
 
 def test_a_recording_without_a_zone_is_read_in_the_sites_zone(user, catalog, settings):
     settings.TIME_ZONE = "Europe/Paris"
-    recording = RecordingFactory(user=user)
+    recording = RecordingFactory.create(user=user)
     Recording.objects.filter(pk=recording.pk).update(created_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
 
     made = Recommendation.objects.get(pk=recommend_for_recording(str(recording.pk)))
@@ -247,7 +247,7 @@ def test_a_recording_without_a_zone_is_read_in_the_sites_zone(user, catalog, set
 
 
 def test_making_one_again_without_a_zone_uses_the_recordings_zone(api, user, catalog):
-    recording = RecordingFactory(user=user, time_zone="Pacific/Auckland")
+    recording = RecordingFactory.create(user=user, time_zone="Pacific/Auckland")
 
     response = api.post("/api/v1/recommendations/", {"recording": str(recording.pk)}, format="json")
 

@@ -28,10 +28,10 @@ def eager():
 
 
 def recommendation_with(user, fake, count: int):
-    recommendation = RecommendationFactory(user=user, top_scene="street_traffic", scene_probabilities={"street_traffic": 0.7, "metro": 0.3})
+    recommendation = RecommendationFactory.create(user=user, top_scene="street_traffic", scene_probabilities={"street_traffic": 0.7, "metro": 0.3})
     ids = list(fake.tracks)[:count]
     for rank, spotify_id in enumerate(ids, start=1):
-        RecommendationItemFactory(recommendation=recommendation, rank=rank, track=TrackFactory(spotify_id=spotify_id))
+        RecommendationItemFactory.create(recommendation=recommendation, rank=rank, track=TrackFactory.create(spotify_id=spotify_id))
     return recommendation, [f"spotify:track:{i}" for i in ids]
 
 
@@ -46,7 +46,8 @@ def lookups(fake) -> list:
 @pytest.fixture
 def playlist_id_write_fails_once(monkeypatch):
     """The database goes away once, just as the new playlist's id is being stored."""
-    original, failed = PlaylistExport.save, []
+    original = PlaylistExport.save
+    failed: list[str] = []  # the playlist ids whose write failed
 
     def save(self, *args, **kwargs):
         if "spotify_playlist_id" in (kwargs.get("update_fields") or ()) and not failed:
@@ -153,7 +154,7 @@ def test_a_retry_adds_only_the_tracks_not_added_yet(spotify_user, fake_spotify):
 
 
 def test_a_missing_scope_asks_the_user_to_reconnect(fake_spotify):
-    user = UserFactory()
+    user = UserFactory.create()
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens("fakeuser", scopes=("user-top-read",)))
     recommendation, _ = recommendation_with(user, fake_spotify, 3)
     export, _ = playlist_export_request(user=user, recommendation=recommendation)
@@ -220,7 +221,7 @@ def test_save_to_spotify_through_a_real_worker(transactional_db, fake_spotify, c
 
     from tests.scenes.helpers import WorkerProcess, worker_env
 
-    user = UserFactory()
+    user = UserFactory.create()
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens("fakeuser"))
     recommendation, uris = recommendation_with(user, fake_spotify, 150)
     env = {"SPOTIFY_API_BASE_URL": fake_spotify.api_base_url, "SPOTIFY_ACCOUNTS_BASE_URL": fake_spotify.base_url}
@@ -318,8 +319,8 @@ def test_a_playlist_with_another_marker_is_not_reused(spotify_user, fake_spotify
 
 def test_each_recommendation_gets_its_own_playlist(spotify_user, fake_spotify):
     first, first_uris = recommendation_with(spotify_user, fake_spotify, 3)
-    second = RecommendationFactory(user=spotify_user, top_scene="street_traffic", scene_probabilities={"street_traffic": 1.0})
-    RecommendationItemFactory(recommendation=second, rank=1, track=TrackFactory(spotify_id=list(fake_spotify.tracks)[9]))
+    second = RecommendationFactory.create(user=spotify_user, top_scene="street_traffic", scene_probabilities={"street_traffic": 1.0})
+    RecommendationItemFactory.create(recommendation=second, rank=1, track=TrackFactory.create(spotify_id=list(fake_spotify.tracks)[9]))
 
     exports = [playlist_export_request(user=spotify_user, recommendation=r)[0] for r in (first, second)]
     for export in exports:
@@ -360,7 +361,7 @@ def test_the_lookup_stops_after_a_bounded_number_of_pages(spotify_user, fake_spo
 
 
 def test_without_the_read_private_scope_the_export_still_saves(fake_spotify):
-    user = UserFactory()
+    user = UserFactory.create()
     scopes = ("playlist-modify-private", "playlist-modify-public")  # a connection made before we asked for more
     connect_spotify(user, "fakeuser", fake_spotify.mint_tokens("fakeuser", scopes=scopes))
     recommendation, uris = recommendation_with(user, fake_spotify, 3)
@@ -409,6 +410,7 @@ def test_my_playlists_pages_the_users_playlists_with_plain_descriptions(spotify_
     client = SpotifyClient.for_user(spotify_user)
 
     first = client.my_playlists()
+    assert first.next_offset is not None
     second = client.my_playlists(offset=first.next_offset)
 
     assert (first.total, len(first.items), first.next_offset) == (60, 50, 50)
@@ -421,7 +423,7 @@ def test_my_playlists_pages_the_users_playlists_with_plain_descriptions(spotify_
 
 def test_a_description_never_passes_spotifys_limit_and_keeps_the_marker(spotify_user, fake_spotify):
     many = {f"scene_with_a_long_name_{n}": 0.05 for n in range(20)}
-    recommendation = RecommendationFactory(user=spotify_user, top_scene="scene_with_a_long_name_0", scene_probabilities=many)
+    recommendation = RecommendationFactory.create(user=spotify_user, top_scene="scene_with_a_long_name_0", scene_probabilities=many)
     export, _ = playlist_export_request(user=spotify_user, recommendation=recommendation)
 
     description = playlists._description(recommendation, playlists.playlist_marker(export))

@@ -28,7 +28,7 @@ MORNING, AFTERNOON, NIGHT = (datetime(2026, 5, 1, h, 30, tzinfo=PARIS) for h in 
 def grid():
     """Tracks on a 0.05 grid over valence and energy, each by its own artist."""
     return [
-        TrackFactory(valence=v / 20, energy=e / 20, artists=[f"Artist {v}-{e}"])
+        TrackFactory.create(valence=v / 20, energy=e / 20, artists=[f"Artist {v}-{e}"])
         for v in range(1, 20) for e in range(1, 20)
     ]
 
@@ -74,9 +74,9 @@ def test_it_picks_twenty_tracks_ranked_by_closeness_to_the_centre(user, grid):
 
 def test_no_artist_appears_more_than_twice(user):
     for i in range(30):
-        TrackFactory(valence=0.25, energy=0.12 + i / 1000, artists=["Same Artist"])
+        TrackFactory.create(valence=0.25, energy=0.12 + i / 1000, artists=["Same Artist"])
     for i in range(30):
-        TrackFactory(valence=0.24, energy=0.13 + i / 1000, artists=[f"Solo {i}"])
+        TrackFactory.create(valence=0.24, energy=0.13 + i / 1000, artists=[f"Solo {i}"])
 
     counts = Counter(t.artists[0] for t in tracks_of(recommend(user, seed=1)))
 
@@ -101,7 +101,7 @@ def test_tracks_of_the_last_five_recommendations_do_not_come_back(user):
 
     assert all(not (a & b) for i, a in enumerate(seen[:5]) for b in seen[i + 1 : 5])
     assert all(not (seen[5] & earlier) for earlier in seen[:5])
-    other_user = recommend(UserFactory(), size=20)
+    other_user = recommend(UserFactory.create(), size=20)
     assert len(tracks_of(other_user)) == 20  # another user's history does not matter
 
 
@@ -115,9 +115,9 @@ def test_a_recommendation_six_back_may_repeat(user):
 
 
 def test_taste_pulls_the_ranking_towards_the_users_top_tracks(user):
-    favourite = TrackFactory(name="Blue Song", valence=0.9, energy=0.9, acousticness=0.9, danceability=0.2)
-    TasteTrackFactory(user=user, track=favourite)
-    like_it = TrackFactory(valence=0.3, energy=0.15, acousticness=0.9, danceability=0.2, tempo=90.0)
+    favourite = TrackFactory.create(name="Blue Song", valence=0.9, energy=0.9, acousticness=0.9, danceability=0.2)
+    TasteTrackFactory.create(user=user, track=favourite)
+    like_it = TrackFactory.create(valence=0.3, energy=0.15, acousticness=0.9, danceability=0.2, tempo=90.0)
     TrackFactory.create_batch(10, valence=0.25, energy=0.13, acousticness=0.0, danceability=0.9, tempo=180.0)
 
     items = list(recommend(user, seed=1).items.select_related("track").order_by("rank"))
@@ -128,11 +128,11 @@ def test_taste_pulls_the_ranking_towards_the_users_top_tracks(user):
 
 
 def test_without_spotify_taste_comes_from_thumbs_up_and_down(user):
-    liked = TrackFactory(name="Liked", valence=0.95, energy=0.95, acousticness=0.05, instrumentalness=0.9, tempo=60.0)
-    disliked = TrackFactory(name="Disliked", valence=0.25, energy=0.13, acousticness=0.9, instrumentalness=0.0, tempo=170.0)
-    FeedbackFactory(user=user, track=liked, value=Feedback.Value.UP)
-    FeedbackFactory(user=user, track=disliked, value=Feedback.Value.DOWN)
-    close_to_liked = TrackFactory(valence=0.25, energy=0.12, acousticness=0.05, instrumentalness=0.9, tempo=60.0)
+    liked = TrackFactory.create(name="Liked", valence=0.95, energy=0.95, acousticness=0.05, instrumentalness=0.9, tempo=60.0)
+    disliked = TrackFactory.create(name="Disliked", valence=0.25, energy=0.13, acousticness=0.9, instrumentalness=0.0, tempo=170.0)
+    FeedbackFactory.create(user=user, track=liked, value=Feedback.Value.UP)
+    FeedbackFactory.create(user=user, track=disliked, value=Feedback.Value.DOWN)
+    close_to_liked = TrackFactory.create(valence=0.25, energy=0.12, acousticness=0.05, instrumentalness=0.9, tempo=60.0)
     TrackFactory.create_batch(5, valence=0.25, energy=0.13, acousticness=0.9, instrumentalness=0.0, tempo=170.0)
 
     tracks = tracks_of(recommend(user, seed=1))
@@ -142,8 +142,8 @@ def test_without_spotify_taste_comes_from_thumbs_up_and_down(user):
 
 
 def test_unscored_tracks_are_never_recommended(user):
-    TrackFactory(valence=None, energy=None)
-    scored = TrackFactory(valence=0.25, energy=0.12)
+    TrackFactory.create(valence=None, energy=None)
+    scored = TrackFactory.create(valence=0.25, energy=0.12)
 
     assert tracks_of(recommend(user)) == [scored]
 
@@ -161,8 +161,8 @@ def test_unknown_scenes_give_a_clear_message(user, grid):
 
 
 def test_a_tiny_catalog_widens_the_box_and_says_so(user):
-    TrackFactory(valence=0.5, energy=0.25)  # just outside rain's morning box
-    TrackFactory(valence=0.2, energy=0.1)
+    TrackFactory.create(valence=0.5, energy=0.25)  # just outside rain's morning box
+    TrackFactory.create(valence=0.2, energy=0.1)
 
     recommendation = recommend(user)
 
@@ -172,7 +172,7 @@ def test_a_tiny_catalog_widens_the_box_and_says_so(user):
 
 
 def test_nothing_in_reach_gives_a_clear_message(user):
-    TrackFactory(valence=0.95, energy=0.95)
+    TrackFactory.create(valence=0.95, energy=0.95)
 
     with pytest.raises(RecommendationError) as error:
         recommend(user)

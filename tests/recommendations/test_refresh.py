@@ -60,7 +60,7 @@ def test_a_provider_failing_halfway_keeps_what_it_scored_and_says_so(spotify_use
     assert (run.tracks_created, run.tracks_scored, run.tracks_waiting) == (80, 40, 40)
     assert run.errors == ["reccobeats: ReccoBeats answered 500"]
     unscored = set(Track.objects.filter(scored=False).values_list("pk", flat=True))
-    recommendation = recommendation_create(user=UserFactory(), scene_probabilities={"social": 1.0}, local_time=run.started_at, size=80)
+    recommendation = recommendation_create(user=UserFactory.create(), scene_probabilities={"social": 1.0}, local_time=run.started_at, size=80)
     assert not unscored & set(recommendation.items.values_list("track_id", flat=True))
 
     reccobeats.recover()
@@ -102,7 +102,7 @@ def test_a_rate_limit_too_long_to_wait_ends_that_source(spotify_user, fake_spoti
 
 
 def test_one_users_revoked_token_does_not_stop_the_others(spotify_user, fake_spotify, reccobeats, no_sleep):
-    broken = UserFactory()
+    broken = UserFactory.create()
     connect_spotify(broken, "brokenuser", {"access_token": "nope", "refresh_token": "nope", "expires_in": 3600})
 
     run = catalog_refresh_run(sleep=no_sleep[1])

@@ -128,15 +128,15 @@ class Owned:
 def owned(db: None, media_root: Path) -> Owned:
     """User A with a classified recording, its recommendation (one item, feedback, a
     correction, an export) and an API token: every kind of object a route names."""
-    owner: Any = UserFactory()
-    SceneFactory(name="rain")
-    SceneFactory(name="street_traffic")
-    recording: Any = RecordingFactory(user=owner)
-    audio = media_root / recording.file.name
+    owner = UserFactory.create()
+    SceneFactory.create(name="rain")
+    SceneFactory.create(name="street_traffic")
+    recording = RecordingFactory.create(user=owner)
+    audio = media_root / str(recording.file.name)
     audio.parent.mkdir(parents=True, exist_ok=True)
     audio.write_bytes(b"RIFF" + bytes(996))
-    recommendation: Any = RecommendationFactory(user=owner, recording=recording)
-    item: Any = RecommendationItemFactory(recommendation=recommendation)
+    recommendation = RecommendationFactory.create(user=owner, recording=recording)
+    item = RecommendationItemFactory.create(recommendation=recommendation)
     Feedback.objects.create(user=owner, track=item.track, value=Feedback.Value.UP)
     token = api_token_create(user=owner, name="phone").token
     ids = {"recording": recording.pk, "recommendation": recommendation.pk, "token": token.pk}
@@ -188,7 +188,7 @@ def test_every_route_is_classified_for_anonymous_users() -> None:
 @pytest.mark.parametrize("name", sorted(OBJECT_ROUTES))
 def test_another_user_gets_404_for_every_method_and_changes_nothing(name: str, owned: Owned) -> None:
     route = product_routes()[name]
-    intruder: Any = UserFactory()
+    intruder = UserFactory.create()
     client = Client()
     client.force_login(intruder)
     key = api_token_create(user=intruder, name="intruder").key

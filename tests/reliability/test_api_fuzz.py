@@ -56,14 +56,14 @@ def owner(db: None, media_root: Path, monkeypatch: pytest.MonkeyPatch) -> Owner:
     """A staff user (so the admin-only catalogue search runs too) with one of each object."""
     # Hundreds of calls a minute would otherwise end in 429 and test nothing.
     monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
-    user: Any = UserFactory(is_staff=True)
-    SceneFactory(name="rain")
-    recording: Any = RecordingFactory(user=user)
-    audio = media_root / recording.file.name
+    user = UserFactory.create(is_staff=True)
+    SceneFactory.create(name="rain")
+    recording = RecordingFactory.create(user=user)
+    audio = media_root / str(recording.file.name)
     audio.parent.mkdir(parents=True, exist_ok=True)
     audio.write_bytes(b"RIFF" + bytes(996))  # served as stored; the audio endpoints never decode it
-    recommendation: Any = RecommendationFactory(user=user, recording=recording)
-    RecommendationItemFactory(recommendation=recommendation)
+    recommendation = RecommendationFactory.create(user=user, recording=recording)
+    RecommendationItemFactory.create(recommendation=recommendation)
     spare = api_token_create(user=user, name="spare").token
     key = api_token_create(user=user, name="fuzz").key
     values = {"recording_id": str(recording.pk), "id": recommendation.pk, "token_id": spare.pk, "name": "rain"}

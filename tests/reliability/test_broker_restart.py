@@ -252,7 +252,7 @@ def upload_through_an_outage(uploader: Uploader, redis: PrivateRedis) -> list[Up
 
 @pytest.fixture
 def bearer(transactional_db: None) -> str:
-    return api_token_create(user=UserFactory(), name="broker-restart").key
+    return api_token_create(user=UserFactory.create(), name="broker-restart").key
 
 
 def test_uploads_while_redis_restarts_are_accepted_and_all_end_done_or_failed_with_a_message(

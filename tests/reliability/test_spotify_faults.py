@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from celery.exceptions import Retry
 from celery.signals import task_retry
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.test import Client
 from django.urls import path, reverse
@@ -41,7 +42,8 @@ CREATE, ADD = "/v1/me/playlists", "/v1/playlists/"
 
 
 def top_tracks_page(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"tracks": [t.name for t in SpotifyClient.for_user(request.user).top_tracks("short_term")]})
+    user = cast(User, request.user)  # requested signed in
+    return JsonResponse({"tracks": [t.name for t in SpotifyClient.for_user(user).top_tracks("short_term")]})
 
 
 urlpatterns = [path("probe/spotify-top-tracks/", top_tracks_page), *project_urlpatterns]
@@ -74,10 +76,10 @@ def eager() -> Iterator[None]:
 
 
 def recommendation_with(user: Any, fake: FakeSpotify, count: int) -> tuple[Recommendation, list[str]]:
-    recommendation = RecommendationFactory(user=user, top_scene="park", scene_probabilities={"park": 1.0})
+    recommendation = RecommendationFactory.create(user=user, top_scene="park", scene_probabilities={"park": 1.0})
     ids = list(fake.tracks)[:count]
     for rank, spotify_id in enumerate(ids, start=1):
-        RecommendationItemFactory(recommendation=recommendation, rank=rank, track=TrackFactory(spotify_id=spotify_id))
+        RecommendationItemFactory.create(recommendation=recommendation, rank=rank, track=TrackFactory.create(spotify_id=spotify_id))
     return recommendation, [f"spotify:track:{i}" for i in ids]
 
 

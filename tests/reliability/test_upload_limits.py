@@ -27,7 +27,7 @@ PROMPT_S = 5.0  # generous on a loaded machine; waiting for 50 MB that never com
 
 @pytest.fixture
 def bearer(transactional_db: None) -> str:
-    user: Any = UserFactory()
+    user = UserFactory.create()
     return api_token_create(user=user, name="reliability").key
 
 

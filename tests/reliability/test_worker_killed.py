@@ -118,7 +118,7 @@ def test_a_worker_killed_mid_batch_leaves_every_recording_done_with_exactly_one_
 
     for recording in Recording.objects.filter(pk__in=[r.pk for r in recordings]).select_related("result"):
         assert SceneResult.objects.filter(recording=recording).count() == 1, recording.pk
-        assert recording.result.job_id == recording.job_id and recording.error_message == ""
+        assert recording.result is not None and recording.result.job_id == recording.job_id and recording.error_message == ""
     assert SceneResult.objects.count() == CLIPS
     assert Recording.objects.get(pk=blocked.pk).attempts >= 2  # started by the dead worker, then again
     print(f"at the kill: {dict(at_kill)}")

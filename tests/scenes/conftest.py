@@ -27,7 +27,7 @@ def media_files(media_root: Path) -> Callable[[], list[Path]]:
 
 @pytest.fixture
 def other_user(db: None) -> Any:
-    return UserFactory()
+    return UserFactory.create()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 import av
 import numpy as np
@@ -58,6 +59,7 @@ def _encode_with_av(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format=fmt) as container:
         stream = container.add_stream(codec, rate=rate, layout="mono")
+        assert isinstance(stream, av.AudioStream)
         resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=rate)
         frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="flt", layout="mono")
         frame.sample_rate = sample_rate
@@ -214,7 +216,7 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 240) -
     pytest.fail(f"not {what} after {timeout} s")
 
 
-def wait_for_status(recording_id: object, statuses: set[str] | frozenset[str], timeout: float = 240) -> Recording:
+def wait_for_status(recording_id: UUID | str, statuses: set[str] | frozenset[str], timeout: float = 240) -> Recording:
     """The recording, with its result, once its status is one of `statuses`; fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

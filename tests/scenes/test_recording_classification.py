@@ -125,7 +125,8 @@ def test_a_twin_delivery_racing_to_store_stores_once(recording, monkeypatch) -> 
     classify(recording)
 
     assert SceneResult.objects.filter(recording=recording).count() == 1
-    assert Recording.objects.get(pk=recording.pk).result.top_scene == "street"
+    result = Recording.objects.get(pk=recording.pk).result
+    assert result is not None and result.top_scene == "street"
 
 
 def test_a_bad_file_fails_at_once_with_its_message_and_its_audio_is_deleted(

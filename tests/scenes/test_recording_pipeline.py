@@ -63,6 +63,7 @@ def test_an_uploaded_clip_is_classified_by_a_real_worker(celery_worker, api_clie
 
     assert recording.status == Recording.Status.DONE, recording.error_message
     result = recording.result
+    assert result is not None
     assert result.model_version == active_model_version()
     assert result.top_scene in result.scene_probabilities
     assert result.confidence == pytest.approx(result.scene_probabilities[result.top_scene])

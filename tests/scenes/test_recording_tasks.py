@@ -96,12 +96,12 @@ def test_retention_deletes_old_audio_and_keeps_the_results(
     old.refresh_from_db()
     assert purged == 1
     assert not old.has_audio and old.audio_deleted_at is not None
-    assert old.result.top_scene == "rain"
+    assert old.result is not None and old.result.top_scene == "rain"
     assert [p.name for p in media_files()] == [stored_name(new)]
 
 
 def stored_name(recording: Recording) -> str:
-    return recording.file.name.rsplit("/", 1)[-1]
+    return str(recording.file.name).rsplit("/", 1)[-1]
 
 
 def test_the_retention_period_is_configurable(settings, user, clip_wav) -> None:

@@ -65,13 +65,14 @@ def build_crnn(
     frame_units: int = 128,
     lstm_units: int = 96,
     convs_per_block: int = 1,
+    block_channels: tuple[int, ...] = (16, 32, 64, 128),
 ) -> keras.Model:
     """Conv front end on (time, mel), then a BiLSTM over the pooled frame sequence."""
     inputs = keras.Input((frames, n_mels), name="log_mel")
     x = layers.Reshape((frames, n_mels, 1))(inputs)
     # Learned standardisation of the dB values, kept inside the model so the artifact is self-contained.
     x = layers.BatchNormalization(name="input_norm")(x)
-    for i, (channels, time_pool) in enumerate(zip((16, 32, 64, 128), time_pools, strict=True)):
+    for i, (channels, time_pool) in enumerate(zip(block_channels, time_pools, strict=True)):
         x = _conv_block(x, channels, time_pool, convs_per_block, name=f"conv{i + 1}")
     _, t, f, c = x.shape
     x = layers.Reshape((t, f * c), name="frames")(x)
@@ -124,5 +125,7 @@ BUILDERS: dict[str, Callable[[int, int, int], keras.Model]] = {
     "crnn40ms-small": _build_crnn40ms_small,
     # Two convolutions per block (VGG-style): a deeper front end, for 2.3 times the work.
     "crnn40ms-deep": partial(_build_crnn40ms_small, convs_per_block=2),
+    # Twice the channels in the first three blocks: the front end's width, not its depth.
+    "crnn40ms-wide": partial(_build_crnn40ms_small, block_channels=(32, 64, 128, 128)),
     "seed": build_seed,
 }

@@ -80,3 +80,16 @@ def test_the_deep_crnn_doubles_the_convolutions_of_each_block(network: str, conv
     convs = [layer.name for layer in model.layers if isinstance(layer, layers.Conv2D)]
     assert len(convs) == convolutions
     assert convs[0] == "conv1"  # single-convolution networks keep the names their artifacts were saved with
+
+
+def test_the_wide_crnn_doubles_the_first_three_blocks_channels_only() -> None:
+    from keras import layers
+
+    from ml.model import build_model
+
+    def conv_channels(network: str) -> list[int]:
+        model = build_model(network, 50, NETWORK_FEATURES[network])
+        return [layer.filters for layer in model.layers if isinstance(layer, layers.Conv2D)]
+
+    assert conv_channels("crnn40ms-small") == [16, 32, 64, 128]
+    assert conv_channels("crnn40ms-wide") == [32, 64, 128, 128]

@@ -67,6 +67,7 @@ NETWORK_FEATURES: dict[str, FeatureParams] = {
     "crnn40ms-small": COARSE_PARAMS,
     "crnn40ms-deep": COARSE_PARAMS,
     "crnn40ms-wide": COARSE_PARAMS,
+    "crnn40ms-bandnorm": COARSE_PARAMS,
     "seed": SEED_PARAMS,
 }
 

@@ -66,12 +66,15 @@ def build_crnn(
     lstm_units: int = 96,
     convs_per_block: int = 1,
     block_channels: tuple[int, ...] = (16, 32, 64, 128),
+    per_band_norm: bool = False,
 ) -> keras.Model:
     """Conv front end on (time, mel), then a BiLSTM over the pooled frame sequence."""
     inputs = keras.Input((frames, n_mels), name="log_mel")
     x = layers.Reshape((frames, n_mels, 1))(inputs)
-    # Learned standardisation of the dB values, kept inside the model so the artifact is self-contained.
-    x = layers.BatchNormalization(name="input_norm")(x)
+    # Learned standardisation of the dB values, kept inside the model so the artifact is self-contained:
+    # over all bands at once, or each mel band on its own (axis 2), so that a quiet band's level counts
+    # as much as a loud one's.
+    x = layers.BatchNormalization(axis=2 if per_band_norm else -1, name="input_norm")(x)
     for i, (channels, time_pool) in enumerate(zip(block_channels, time_pools, strict=True)):
         x = _conv_block(x, channels, time_pool, convs_per_block, name=f"conv{i + 1}")
     _, t, f, c = x.shape
@@ -127,5 +130,7 @@ BUILDERS: dict[str, Callable[[int, int, int], keras.Model]] = {
     "crnn40ms-deep": partial(_build_crnn40ms_small, convs_per_block=2),
     # Twice the channels in the first three blocks: the front end's width, not its depth.
     "crnn40ms-wide": partial(_build_crnn40ms_small, block_channels=(32, 64, 128, 128)),
+    # Each mel band standardised on its own at the input: the same work.
+    "crnn40ms-bandnorm": partial(_build_crnn40ms_small, per_band_norm=True),
     "seed": build_seed,
 }

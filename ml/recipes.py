@@ -53,6 +53,7 @@ RECIPES: dict[str, Recipe] = {
     "crnn40ms-small": Recipe("crnn40ms-small", epochs=200, ensemble=4),
     "crnn40ms-deep": Recipe("crnn40ms-deep", epochs=200, ensemble=2),
     "crnn40ms-wide": Recipe("crnn40ms-wide", epochs=200, ensemble=2),
+    "crnn40ms-bandnorm": Recipe("crnn40ms-bandnorm", epochs=200, ensemble=4),
     # The networks fit their training clips; stretching time and moving pitch (as resampling a
     # recording would) shows them more variants of each sound.
     "crnn40ms-small-warp": Recipe(

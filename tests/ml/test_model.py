@@ -93,3 +93,13 @@ def test_the_wide_crnn_doubles_the_first_three_blocks_channels_only() -> None:
 
     assert conv_channels("crnn40ms-small") == [16, 32, 64, 128]
     assert conv_channels("crnn40ms-wide") == [32, 64, 128, 128]
+
+
+def test_the_band_normalised_crnn_standardises_each_mel_band_on_its_own() -> None:
+    from ml.model import build_model
+
+    def input_norm_scales(network: str) -> int:
+        return build_model(network, 50, NETWORK_FEATURES[network]).get_layer("input_norm").gamma.shape[0]
+
+    assert input_norm_scales("crnn40ms-small") == 1
+    assert input_norm_scales("crnn40ms-bandnorm") == NETWORK_FEATURES["crnn40ms-bandnorm"].n_mels

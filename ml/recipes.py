@@ -56,7 +56,7 @@ RECIPES: dict[str, Recipe] = {
     # pairs of the narrow network do (ml/RESULTS.md).
     "crnn40ms-wide": Recipe("crnn40ms-wide", epochs=200, ensemble=2),
     # Each mel band standardised on its own at the input, for no extra work: on folds 1-2 one network
-    # scored 1.5 points above a plain one and two averaged 78.0%; not yet cross-validated (ml/RESULTS.md).
+    # scored 1.5 points above a plain one, three averaged 77.8%; not yet cross-validated (ml/RESULTS.md).
     "crnn40ms-bandnorm": Recipe("crnn40ms-bandnorm", epochs=200, ensemble=4),
     # The networks fit their training clips; stretching time and moving pitch (as resampling a
     # recording would) shows them more variants of each sound.

@@ -63,6 +63,7 @@ COARSE_PARAMS = replace(DEFAULT_PARAMS, hop_length=640)
 # The features each network reads (ml.model.BUILDERS builds them; ml.recipes trains them).
 NETWORK_FEATURES: dict[str, FeatureParams] = {
     "crnn": DEFAULT_PARAMS,
+    "crnn-bandnorm": DEFAULT_PARAMS,
     "crnn40ms": COARSE_PARAMS,
     "crnn40ms-small": COARSE_PARAMS,
     "crnn40ms-deep": COARSE_PARAMS,

@@ -122,6 +122,8 @@ _build_crnn40ms_small = partial(build_crnn, time_pools=(2, 2, 2, 1), frame_units
 
 BUILDERS: dict[str, Callable[[int, int, int], keras.Model]] = {
     "crnn": build_crnn,
+    # The shipped network with each mel band standardised on its own at the input: the same work.
+    "crnn-bandnorm": partial(build_crnn, per_band_norm=True),
     # Pooled in time three times, not four: the LSTM still sees 15 steps per window.
     "crnn40ms": partial(build_crnn, time_pools=(2, 2, 2, 1)),
     # A third fewer parameters, in the dense layers that cost little work: four fit the budget.

@@ -101,5 +101,6 @@ def test_the_band_normalised_crnn_standardises_each_mel_band_on_its_own() -> Non
     def input_norm_scales(network: str) -> int:
         return build_model(network, 50, NETWORK_FEATURES[network]).get_layer("input_norm").gamma.shape[0]
 
-    assert input_norm_scales("crnn40ms-small") == 1
+    assert input_norm_scales("crnn") == input_norm_scales("crnn40ms-small") == 1
+    assert input_norm_scales("crnn-bandnorm") == NETWORK_FEATURES["crnn-bandnorm"].n_mels
     assert input_norm_scales("crnn40ms-bandnorm") == NETWORK_FEATURES["crnn40ms-bandnorm"].n_mels

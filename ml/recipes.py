@@ -45,11 +45,11 @@ RECIPES: dict[str, Recipe] = {
     # 200 epochs: 30 underfit (83% on its own training clips), and over 4 folds 200 beat 100 by
     # 1.9 points for the same seed. Two seeds of 200 averaged beat one by 2.25 points (78.6%
     # against 76.3%), the most the parameter budget allows. One view per window: 4 time-shifted
-    # views added 0.4 points for 4 times the work (ml/RESULTS.md).
+    # views added 0.4 points for 4 times the work (ml/RESULTS.md). Shipped as esc50-crnn-v6.
     "crnn": Recipe("crnn", epochs=200, ensemble=2),
     # Per-band input normalisation, which gave the 40-ms network 1.5 points per network on folds 1-2,
     # in the shipped network on its 20-ms frames: over four folds each seed gained 1.25-2 points and
-    # the two averaged 80.0% against v6's 78.6%; the next shipped recipe (ml/RESULTS.md).
+    # the two averaged 80.0% against v6's 78.6%; shipped as esc50-crnn-v7 (ml/RESULTS.md).
     "crnn-bandnorm": Recipe("crnn-bandnorm", epochs=200, ensemble=2),
     # Measured alternatives on 40-ms frames (half the work per network): the crnn's recipe, and
     # four narrower networks, the work of two crnn networks and within the parameter budget.
@@ -79,6 +79,10 @@ RECIPES: dict[str, Recipe] = {
         "seed", batch_size=64, learning_rate=2e-3, augmentation=Augmentation(max_shift=0.25, time_mask_frac=0.1)
     ),
 }
+
+# The recipe of the shipped model (ml/artifacts/CURRENT): the commands train and cross-validate
+# it when no --arch is given, so that their defaults reproduce what users run.
+SHIPPED_RECIPE = "crnn-bandnorm"
 
 
 def with_overrides(

@@ -322,6 +322,7 @@ def test_an_ensemble_over_the_parameter_budget_is_refused_before_training(
             metadata=str(metadata),
             audio_dir=str(audio),
             train_folds="1",
+            arch="crnn",  # named, so the figure above does not follow the commands' default recipe
             ensemble=3,
             output=str(tmp_path / "big"),
             stdout=out,

@@ -34,7 +34,10 @@ def positive_int(text: str) -> int:
 
 
 def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options that `recipe_for` reads, and --seed: the same in every command that trains."""
+    """--arch, the options that `recipe_for` reads, and --seed: the same in every command that trains."""
+    from ml.recipes import RECIPES, SHIPPED_RECIPE
+
+    parser.add_argument("--arch", default=SHIPPED_RECIPE, choices=sorted(RECIPES), help="a recipe (ml.recipes)")
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default: the recipe's)")
     parser.add_argument(
         "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"

@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ml.datasets import parse_folds
 from ml.errors import MetadataError
 from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
-from ml.recipes import RECIPES, SHIPPED_RECIPE
 
 
 class Command(BaseCommand):
@@ -22,7 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--metadata", required=True)
         parser.add_argument("--audio-dir", required=True)
         parser.add_argument("--folds", default="1,2,3,4")
-        parser.add_argument("--arch", default=SHIPPED_RECIPE, choices=sorted(RECIPES), help="a recipe (ml.recipes)")
         add_recipe_arguments(parser)
         parser.add_argument("--json", action="store_true", help="end with one line of JSON")
         parser.add_argument("--output", default=None, help="also write the JSON to this file")

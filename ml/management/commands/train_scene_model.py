@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from ml.datasets import parse_folds
 from ml.management.commands._dataset import add_recipe_arguments, read_dataset, recipe_for
-from ml.recipes import RECIPES, SHIPPED_RECIPE
 
 
 class Command(BaseCommand):
@@ -21,7 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--audio-dir", required=True)
         parser.add_argument("--train-folds", required=True, help="e.g. 1,2,3")
         parser.add_argument("--val-folds", default="", help="e.g. 4 (empty: no validation)")
-        parser.add_argument("--arch", default=SHIPPED_RECIPE, choices=sorted(RECIPES), help="a recipe (ml.recipes)")
         add_recipe_arguments(parser)
         parser.add_argument("--output", required=True, help="artifact folder to write (its name is the version)")
         parser.add_argument("--model-version", default=None, help="version name (default: the output folder's name)")

@@ -90,6 +90,27 @@ def train_tiny(dataset: tuple[Path, Path], output: Path, **options: object) -> N
     )
 
 
+def crossvalidate_tiny(dataset: tuple[Path, Path], store: Path, **options: object) -> str:
+    """Cross-validate the seed network for one epoch on the synthetic folds 1 and 2; returns what it printed."""
+    from django.core.management import call_command
+
+    metadata, audio = dataset
+    out = StringIO()
+    call_command(
+        "crossvalidate_scene_model",
+        metadata=str(metadata),
+        audio_dir=str(audio),
+        folds="1,2",
+        arch="seed",
+        epochs=1,
+        json=True,
+        store_dir=str(store),
+        stdout=out,
+        **options,
+    )
+    return out.getvalue()
+
+
 @pytest.fixture
 def model_dir(tiny_artifact: Path, settings: object) -> Path:
     """Point the inference module at the tiny artifact."""

@@ -27,7 +27,7 @@ from ml.artifacts import (
 from ml.errors import SILENT_MESSAGE, ModelArtifactError, SilentAudioError
 from ml.features import windowed_features
 from tests.ml.audio_helpers import encode
-from tests.ml.conftest import synth_clip, train_tiny
+from tests.ml.conftest import crossvalidate_tiny, synth_clip, train_tiny
 
 pytestmark = pytest.mark.trains
 
@@ -383,25 +383,6 @@ def test_training_in_a_fresh_process_applies_its_thread_count(
 
     assert out.returncode == 0, out.stderr[-2000:]
     assert load_metadata(tmp_path / "threads-v1").training["epochs"] == 1
-
-
-def crossvalidate_tiny(dataset: tuple[Path, Path], store: Path, **options: object) -> str:
-    """Cross-validate the seed network for one epoch on the synthetic folds 1 and 2; returns what it printed."""
-    metadata, audio = dataset
-    out = StringIO()
-    call_command(
-        "crossvalidate_scene_model",
-        metadata=str(metadata),
-        audio_dir=str(audio),
-        folds="1,2",
-        arch="seed",
-        epochs=1,
-        json=True,
-        store_dir=str(store),
-        stdout=out,
-        **options,
-    )
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("command", ["train_scene_model", "crossvalidate_scene_model"])

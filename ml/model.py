@@ -23,22 +23,32 @@ def build_model(network: str, n_classes: int, params: FeatureParams) -> keras.Mo
     return builder(params.frames_per_window, params.n_mels, n_classes)
 
 
-def average_of(members: list[keras.Model]) -> keras.Model:
+def average_of(members: list[keras.Model], frame_strides: list[int] | None = None) -> keras.Model:
     """One model whose output is the mean of the members' outputs.
 
     An ensemble saved this way is a single Keras file: the artifact's checksum, the shape
     checks and the one-batch inference treat it like any network. The members are copied
     under distinct names (weights only, no optimizer state), so they can be nested together.
+
+    `frame_strides` mixes frame rates: a member with stride k reads every k-th frame of the
+    ensemble's input. Features that differ only in a hop k times longer are exactly those
+    frames (tests/ml/test_features.py), so one input serves networks on 20-ms and 40-ms frames.
     """
-    if len(members) == 1:
+    strides = frame_strides or [1] * len(members)
+    if len(members) == 1 and strides == [1]:
         return members[0]
     copies = []
     for number, member in enumerate(members, start=1):
         copy = keras.Model.from_config({**member.get_config(), "name": f"{member.name}_{number}"})
         copy.set_weights(member.get_weights())
         copies.append(copy)
-    inputs = keras.Input(members[0].input_shape[1:], name="log_mel")
-    outputs = layers.Average(name="mean_of_members")([copy(inputs) for copy in copies])
+    inputs = keras.Input(members[strides.index(1)].input_shape[1:], name="log_mel")
+    # A pool of one frame with stride k keeps frames 0, k, 2k, ...: a built-in layer, saved and loaded as any.
+    strided = {k: layers.AveragePooling1D(1, strides=k, name=f"every_{k}_frames")(inputs) for k in set(strides) - {1}}
+    strided[1] = inputs
+    outputs = layers.Average(name="mean_of_members")(
+        [copy(strided[k]) for copy, k in zip(copies, strides, strict=True)]
+    )
     return keras.Model(inputs, outputs, name=f"ensemble_of_{len(members)}")
 
 

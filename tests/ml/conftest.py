@@ -82,11 +82,10 @@ def train_tiny(dataset: tuple[Path, Path], output: Path, **options: object) -> N
         "train_scene_model",
         metadata=str(metadata),
         audio_dir=str(audio),
-        arch="seed",
         output=str(output),
         no_cache=True,
         stdout=StringIO(),
-        **{"train_folds": "1", "val_folds": "2", "epochs": 1, "seed": 3, **options},
+        **{"arch": "seed", "train_folds": "1", "val_folds": "2", "epochs": 1, "seed": 3, **options},
     )
 
 

@@ -282,6 +282,57 @@ def test_averaging_seeds_trained_apart_writes_the_ensemble_that_training_them_to
     assert "the mean of 2 networks" in out.getvalue()
 
 
+@pytest.fixture(scope="module")
+def frames_20_and_40_ms(
+    synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
+) -> tuple[Path, Path]:
+    """One tiny network on 20-ms frames and one on 40-ms frames, one epoch each."""
+    root = tmp_path_factory.mktemp("frames")
+    for arch in ("crnn-bandnorm", "crnn40ms-bandnorm"):
+        train_tiny(synthetic_dataset, root / arch, arch=arch, seed=0, ensemble=1)
+    return root / "crnn-bandnorm", root / "crnn40ms-bandnorm"
+
+
+def test_averaging_networks_on_20_and_40_ms_frames_feeds_the_coarse_one_every_other_frame(
+    frames_20_and_40_ms: tuple[Path, Path], tmp_path: Path
+) -> None:
+    fine_dir, coarse_dir = frames_20_and_40_ms
+
+    call_command(
+        "average_scene_models", str(fine_dir), str(coarse_dir), output=str(tmp_path / "mix"), stdout=StringIO()
+    )
+
+    fine, coarse, mix = (inference.load_model(path) for path in (fine_dir, coarse_dir, tmp_path / "mix"))
+    x = np.random.default_rng(2).normal(-40, 10, (3, 251, 64)).astype(np.float32)
+    assert np.allclose(mix.predict(x), (fine.predict(x) + coarse.predict(x[:, ::2, :])) / 2, atol=1e-6)
+    assert not np.allclose(fine.predict(x), coarse.predict(x[:, ::2, :]))  # two networks that disagree
+    assert mix.metadata.arch == "crnn-bandnorm+crnn40ms-bandnorm"
+    assert mix.metadata.feature_params == fine.metadata.feature_params  # it reads the 20-ms frames
+    recipe = mix.metadata.training["recipe"]
+    assert recipe["ensemble"] == 2 and [(r["network"], r["ensemble"]) for r in recipe["mixed"]] == [
+        ("crnn-bandnorm", 1),
+        ("crnn40ms-bandnorm", 1),
+    ]
+    n_params = [m.metadata.training["n_params"] for m in (fine, coarse)]
+    assert mix.metadata.training["n_params"] == sum(n_params)
+
+
+def test_averaging_refuses_networks_whose_features_are_not_frames_of_one_another(
+    tiny_artifact: Path, frames_20_and_40_ms: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # The tiny artifact is the seed network: 22,050 Hz, 40 bands, 1-second windows.
+    with pytest.raises(CommandError, match=r"their feature_params differ"):
+        call_command(
+            "average_scene_models",
+            str(frames_20_and_40_ms[0]),
+            str(tiny_artifact),
+            output=str(tmp_path / "out"),
+            stdout=StringIO(),
+        )
+
+    assert not (tmp_path / "out").exists()
+
+
 def test_averaging_refuses_models_that_are_not_one_recipe_with_several_seeds(
     tiny_artifact: Path,
     seed4_and_pair: tuple[Path, Path],
@@ -296,7 +347,7 @@ def test_averaging_refuses_models_that_are_not_one_recipe_with_several_seeds(
         "their data differ": [tiny_artifact, tmp_path / "fold2"],
         "their training recipes differ": [tiny_artifact, tmp_path / "epochs2"],
         "already an average of 2 networks": [tiny_artifact, pair],
-        "has seed 3, like an earlier model": [tiny_artifact, tiny_artifact],
+        "is seed with seed 3, like an earlier model": [tiny_artifact, tiny_artifact],
         "needs at least two models, got 1": [tiny_artifact],
         "No scene model found": [tiny_artifact, tmp_path / "missing"],
     }

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ml.features import (
+    COARSE_PARAMS,
     DEFAULT_PARAMS,
     SEED_PARAMS,
     FeatureParams,
@@ -26,6 +27,17 @@ def test_a_five_second_clip_gives_one_window_of_frames_by_mels() -> None:
     assert result.features.shape == (1, DEFAULT_PARAMS.frames_per_window, DEFAULT_PARAMS.n_mels)
     assert result.features.shape[1:] == (251, 64)
     assert result.features.dtype == np.float32
+
+
+def test_40_ms_frames_are_the_20_ms_frames_even_ones() -> None:
+    # Same FFT and windows, twice the hop: a 40-ms network can read the 20-ms features strided.
+    noise = np.random.default_rng(0).standard_normal(12 * SR).astype(np.float32) * 0.1
+
+    coarse = windowed_features(noise, SR, COARSE_PARAMS).features
+    fine = windowed_features(noise, SR, DEFAULT_PARAMS).features
+
+    assert coarse.shape == (4, 126, 64)
+    np.testing.assert_array_equal(coarse, fine[:, ::2, :])
 
 
 def test_a_long_clip_is_cut_into_half_overlapping_windows() -> None:

@@ -13,7 +13,8 @@ from ml.errors import ModelArtifactError
 class Command(BaseCommand):
     help = (
         "Average artifacts of one recipe that differ only in seed (for example trained side by side, "
-        "one per core) into the artifact that train_scene_model --ensemble would write."
+        "one per core) into the artifact that train_scene_model --ensemble would write; or mix recipes "
+        "whose features differ only in hop, each coarser network reading every k-th frame."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -39,15 +39,16 @@ def average_artifacts(model_dirs: list[Path], output: Path, *, version: str | No
     from ml.training import save_inference_model
 
     members = [_verified(path) for path in model_dirs]
+    metadatas = [metadata for _, _, metadata in members]
     _check_members(members)
     strides = _frame_strides(members)
     networks = [keras.models.load_model(weights, compile=False) for _, weights, _ in members]
     try:  # counted on the networks themselves: an artifact's arch names a recipe, not a network
-        refuse_over_budget(sum(n.count_params() for n in networks), f"{len(networks)} {_arch(members)} networks")
+        refuse_over_budget(sum(n.count_params() for n in networks), f"{len(networks)} {_arch(metadatas)} networks")
     except ValueError as exc:
         raise ModelArtifactError(str(exc)) from exc
     model = average_of(networks, strides)
-    metadata = _ensemble_metadata([m for _, _, m in members], version or output.name, model.count_params())
+    metadata = _ensemble_metadata(metadatas, version or output.name, model.count_params())
     attribution = members[0][0] / "ATTRIBUTION.md"
     extra = {attribution.name: attribution.read_text(encoding="utf-8")} if attribution.is_file() else {}
     return write_artifact(output, metadata, lambda path: save_inference_model(model, path), extra)
@@ -93,9 +94,9 @@ def _frame_strides(members: list[tuple[Path, Path, ModelMetadata]]) -> list[int]
     return strides
 
 
-def _arch(members: list[tuple[Path, Path, ModelMetadata]]) -> str:
+def _arch(members: list[ModelMetadata]) -> str:
     """The ensemble's arch: its members' archs in order of appearance, joined by '+' where they differ."""
-    return "+".join(dict.fromkeys(metadata.arch for _, _, metadata in members))
+    return "+".join(dict.fromkeys(metadata.arch for metadata in members))
 
 
 def _recipe_but_seed(metadata: ModelMetadata) -> dict[str, Any]:
@@ -113,7 +114,7 @@ def _ensemble_metadata(members: list[ModelMetadata], version: str, n_params: int
     return replace(
         first,
         version=version,
-        arch="+".join(dict.fromkeys(m.arch for m in members)),
+        arch=_arch(members),
         feature_params=finest.feature_params,
         weights_sha256="",
         metrics={

@@ -135,7 +135,7 @@ def _stored_predictions(
             f"--epochs {member.epochs} --held-out {fold} --store-dir {store_dir} makes it."
         )
     data = np.load(path)
-    truth = label_indices(dataset)[dataset.clip_indices({fold})]
+    truth = fold_truth(dataset, fold)
     if not np.array_equal(data["truth"], truth):  # stored from another metadata file: averaging would mix clips
         raise MissingPredictionsError(
             f"{path} holds predictions for other clips than fold {fold} of {dataset.metadata_path}."
@@ -245,12 +245,17 @@ def store_fold_result(
     dataset: Dataset, stored: Path | None, *, fold: int, probs: np.ndarray, seconds: float | None
 ) -> FoldResult:
     """Score one network's held-out probabilities and keep them at `stored` (None: keep nothing)."""
-    truth = label_indices(dataset)[dataset.clip_indices({fold})]
+    truth = fold_truth(dataset, fold)
     evaluation = evaluate_on(dataset, probs, truth)
     summary = {"fold": fold, **evaluation.summary(), "seconds": seconds}
     if stored is not None:
         np.savez(stored, probs=probs, truth=truth, summary=json.dumps(summary))
     return probs, truth, summary
+
+
+def fold_truth(dataset: Dataset, fold: int) -> np.ndarray:
+    """The label index of each clip in `fold`, in clip order: what its stored predictions are scored against."""
+    return label_indices(dataset)[dataset.clip_indices({fold})]
 
 
 def _stored_path(store_dir: Path | None, name: str) -> Path | None:

@@ -1,13 +1,16 @@
-"""What the ML commands share: reading a dataset's metadata (errors as command errors), option types, recipes."""
+"""What the ML commands share: reading a dataset's metadata (errors as command errors), option types, recipes,
+and the options and report of the cross-validation commands."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
-from ml.datasets import Dataset, read_metadata
+from ml.datasets import Dataset, parse_folds, read_metadata
 from ml.errors import MetadataError
 
 if TYPE_CHECKING:
@@ -67,3 +70,32 @@ def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     return recipe
+
+
+def add_crossvalidation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The dataset, folds and report options of every cross-validation command."""
+    parser.add_argument("--metadata", required=True)
+    parser.add_argument("--audio-dir", required=True)
+    parser.add_argument("--folds", default="1,2,3,4")
+    parser.add_argument("--held-out", default=None, help="only these folds (default: all)")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON")
+    parser.add_argument("--output", default=None, help="also write the JSON to this file")
+
+
+def crossvalidation_folds(options: dict[str, Any]) -> tuple[list[int], list[int] | None]:
+    """The folds, and the held-out folds (None: all of them), that --folds and --held-out name."""
+    held_out = sorted(parse_folds(options["held_out"])) if options["held_out"] else None
+    return sorted(parse_folds(options["folds"])), held_out
+
+
+def report_crossvalidation(command: BaseCommand, result: dict[str, Any], name: str, options: dict[str, Any]) -> None:
+    """Write `result` to --output if given, and print it as JSON (--json) or as one line of mean figures."""
+    text = json.dumps(result)
+    if options["output"]:
+        Path(options["output"]).write_text(text + "\n")
+    command.stdout.write(
+        text
+        if options["json"]
+        else f"{name}: mean accuracy {result['mean_accuracy']:.4f} ± {result['std_accuracy']:.4f}, "
+        f"mean scene accuracy {result['mean_scene_accuracy']:.4f}, pooled {result['pooled']}"
+    )

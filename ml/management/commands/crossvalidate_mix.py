@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ml.datasets import parse_folds
-from ml.management.commands._dataset import read_dataset
+from ml.management.commands._dataset import (
+    add_crossvalidation_arguments,
+    crossvalidation_folds,
+    read_dataset,
+    report_crossvalidation,
+)
 
 if TYPE_CHECKING:
     from ml.crossvalidation import StoredMember
@@ -42,10 +45,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--metadata", required=True)
-        parser.add_argument("--audio-dir", required=True)
-        parser.add_argument("--folds", default="1,2,3,4")
-        parser.add_argument("--held-out", default=None, help="only these folds (default: all)")
+        add_crossvalidation_arguments(parser)
         parser.add_argument(
             "--member",
             type=stored_member,
@@ -58,31 +58,22 @@ class Command(BaseCommand):
             default=str(COMMITTED_STORE),
             help="where the predictions are stored (default: ml/cvpredictions, in the repository)",
         )
-        parser.add_argument("--json", action="store_true", help="end with one line of JSON")
-        parser.add_argument("--output", default=None, help="also write the JSON to this file")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from ml.crossvalidation import MissingPredictionsError, score_stored_mix
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
+        folds, held_out = crossvalidation_folds(options)
         try:
             result = score_stored_mix(
                 dataset,
                 members=options["member"],
-                folds=sorted(parse_folds(options["folds"])),
+                folds=folds,
                 store_dir=Path(options["store_dir"]),
-                held_out=sorted(parse_folds(options["held_out"])) if options["held_out"] else None,
+                held_out=held_out,
                 log=lambda line: self.stdout.write(line),
             )
         except MissingPredictionsError as exc:
             raise CommandError(str(exc)) from exc
-        text = json.dumps(result)
-        if options["output"]:
-            Path(options["output"]).write_text(text + "\n")
-        members = " + ".join(f"{m['arch']} seed {m['seed']} ({m['epochs']} epochs)" for m in result["members"])
-        self.stdout.write(
-            text
-            if options["json"]
-            else f"{members}: mean accuracy {result['mean_accuracy']:.4f} ± {result['std_accuracy']:.4f}, "
-            f"mean scene accuracy {result['mean_scene_accuracy']:.4f}, pooled {result['pooled']}"
-        )
+        name = " + ".join(f"{m['arch']} seed {m['seed']} ({m['epochs']} epochs)" for m in result["members"])
+        report_crossvalidation(self, result, name, options)

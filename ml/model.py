@@ -23,7 +23,9 @@ def build_model(network: str, n_classes: int, params: FeatureParams) -> keras.Mo
     return builder(params.frames_per_window, params.n_mels, n_classes)
 
 
-def average_of(members: list[keras.Model], frame_strides: list[int] | None = None) -> keras.Model:
+def average_of(
+    members: list[keras.Model], frame_strides: list[int] | None = None, weights: list[int] | None = None
+) -> keras.Model:
     """One model whose output is the mean of the members' outputs.
 
     An ensemble saved this way is a single Keras file: the artifact's checksum, the shape
@@ -33,6 +35,9 @@ def average_of(members: list[keras.Model], frame_strides: list[int] | None = Non
     `frame_strides` mixes frame rates: a member with stride k reads every k-th frame of the
     ensemble's input. Features that differ only in a hop k times longer are exactly those
     frames (tests/ml/test_features.py), so one input serves networks on 20-ms and 40-ms frames.
+
+    `weights` counts the networks inside each member: an ensemble of two averaged with one
+    network weighs 2 to 1, so that the result is the plain mean of the three networks.
     """
     strides = frame_strides or [1] * len(members)
     if len(members) == 1 and strides == [1]:
@@ -46,10 +51,20 @@ def average_of(members: list[keras.Model], frame_strides: list[int] | None = Non
     # A pool of one frame with stride k keeps frames 0, k, 2k, ...: a built-in layer, saved and loaded as any.
     strided = {k: layers.AveragePooling1D(1, strides=k, name=f"every_{k}_frames")(inputs) for k in set(strides) - {1}}
     strided[1] = inputs
-    outputs = layers.Average(name="mean_of_members")(
-        [copy(strided[k]) for copy, k in zip(copies, strides, strict=True)]
-    )
-    return keras.Model(inputs, outputs, name=f"ensemble_of_{len(members)}")
+    outputs = [copy(strided[k]) for copy, k in zip(copies, strides, strict=True)]
+    return keras.Model(inputs, _mean_of(outputs, weights), name=f"ensemble_of_{len(members)}")
+
+
+def _mean_of(outputs: list[keras.KerasTensor], weights: list[int] | None) -> keras.KerasTensor:
+    """The outputs' mean, each counted `weights[i]` times; built-in layers only, so that it saves and loads."""
+    if weights is None or len(set(weights)) == 1:
+        return layers.Average(name="mean_of_members")(outputs)
+    total = sum(weights)
+    scaled = [
+        layers.Rescaling(weight / total, name=f"share_of_member_{number}")(output)
+        for number, (output, weight) in enumerate(zip(outputs, weights, strict=True), start=1)
+    ]
+    return layers.Add(name="mean_of_members")(scaled)
 
 
 def check_parameter_budget(recipe: Recipe, n_classes: int) -> int:

@@ -282,6 +282,27 @@ def test_averaging_seeds_trained_apart_writes_the_ensemble_that_training_them_to
     assert "the mean of 2 networks" in out.getvalue()
 
 
+def test_averaging_an_ensemble_with_one_more_network_weighs_every_network_alike(
+    tiny_artifact: Path, seed4_and_pair: tuple[Path, Path], synthetic_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    seed4, pair = seed4_and_pair  # the pair holds seeds 3 and 4
+    train_tiny(synthetic_dataset, tmp_path / "seed5", seed=5)
+    out = StringIO()
+
+    call_command("average_scene_models", str(pair), str(tmp_path / "seed5"), output=str(tmp_path / "trio"), stdout=out)
+
+    singles = [inference.load_model(path) for path in (tiny_artifact, seed4, tmp_path / "seed5")]
+    trio = inference.load_model(tmp_path / "trio")
+    x = np.random.default_rng(3).normal(-40, 10, (3, 44, 40)).astype(np.float32)
+    assert np.allclose(trio.predict(x), sum(single.predict(x) for single in singles) / 3, atol=1e-6)
+    assert not np.allclose(trio.predict(x), (inference.load_model(pair).predict(x) + singles[2].predict(x)) / 2)
+    assert trio.metadata.training["seeds"] == [3, 4, 5]
+    assert [record["seed"] for record in trio.metadata.training["averaged_from"]] == [3, 4, 5]
+    assert trio.metadata.training["recipe"]["ensemble"] == 3
+    assert len(trio.metadata.metrics["members_validation"]) == 3
+    assert "the mean of 3 networks" in out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def frames_20_and_40_ms(
     synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
@@ -346,7 +367,7 @@ def test_averaging_refuses_models_that_are_not_one_recipe_with_several_seeds(
     refusals = {
         "their data differ": [tiny_artifact, tmp_path / "fold2"],
         "their training recipes differ": [tiny_artifact, tmp_path / "epochs2"],
-        "already an average of 2 networks": [tiny_artifact, pair],
+        "is seed with seed 4, like an earlier model": [pair, seed4],
         "is seed with seed 3, like an earlier model": [tiny_artifact, tiny_artifact],
         "needs at least two models, got 1": [tiny_artifact],
         "No scene model found": [tiny_artifact, tmp_path / "missing"],

@@ -14,18 +14,19 @@ class Command(BaseCommand):
     help = (
         "Average artifacts of one recipe that differ only in seed (for example trained side by side, "
         "one per core) into the artifact that train_scene_model --ensemble would write; or mix recipes "
-        "whose features differ only in hop, each coarser network reading every k-th frame."
+        "whose features differ only in hop, each coarser network reading every k-th frame. A model that is "
+        "already an ensemble counts as its networks: the result is the mean of all of them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("models", nargs="+", help="artifact folders, each a single network")
+        parser.add_argument("models", nargs="+", help="artifact folders: single networks or ensembles")
         parser.add_argument("--output", required=True, help="artifact folder to write (its name is the version)")
         parser.add_argument("--model-version", default=None, help="version name (default: the output folder's name)")
         parser.add_argument("--make-current", action="store_true", help="point <output parent>/CURRENT at it")
 
     def handle(self, *args: Any, **options: Any) -> None:
         # TensorFlow is imported here, never when Django starts.
-        from ml.artifacts import set_current
+        from ml.artifacts import set_current, verify_artifact
         from ml.averaging import average_artifacts
 
         try:
@@ -36,4 +37,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["make_current"]:
             set_current(output)
-        self.stdout.write(self.style.SUCCESS(f"wrote {output}, the mean of {len(options['models'])} networks"))
+        networks = len(verify_artifact(output)[1].training["seeds"])
+        self.stdout.write(self.style.SUCCESS(f"wrote {output}, the mean of {networks} networks"))

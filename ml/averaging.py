@@ -96,7 +96,7 @@ def _network_records(metadata: ModelMetadata) -> list[dict[str, Any]]:
 
 def _recipes_by_arch(metadata: ModelMetadata) -> dict[str, dict[str, Any]]:
     """Each arch's recipe record in a model, without its network count: what seeds of one recipe share."""
-    recipe = {**metadata.training.get("recipe", {})}
+    recipe = metadata.training.get("recipe", {})
     records = recipe["mixed"] if "mixed" in recipe else [{**recipe, "epochs": metadata.training.get("epochs")}]
     # _arch joins a mix's archs in the order its records follow (_ensemble_recipe).
     archs = metadata.arch.split("+")

@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         # TensorFlow is imported here, never when Django starts.
-        from ml.artifacts import set_current, verify_artifact
+        from ml.artifacts import load_metadata, set_current
         from ml.averaging import average_artifacts
 
         try:
@@ -37,5 +37,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["make_current"]:
             set_current(output)
-        networks = len(verify_artifact(output)[1].training["seeds"])
+        networks = len(load_metadata(output).training["seeds"])
         self.stdout.write(self.style.SUCCESS(f"wrote {output}, the mean of {networks} networks"))

@@ -1,18 +1,20 @@
-"""Benchmark the scene-model pipeline against the original proof of concept's. Prints figures; asserts nothing.
+"""Benchmark the scene-model pipeline against earlier models and the original proof of concept's.
 
-    DJANGO_SETTINGS_MODULE=soundscapify.settings.base python bench/scene_model.py [--clips 20] [--model DIR]
+Prints figures; asserts nothing.
 
-Figures, for each pipeline on the same clips:
+    python bench/scene_model.py [--clips 20] [--model DIR] [--compare DIR ...] [--cores 1]
+
+Figures, for each pipeline on the same real clips (synthetic noise when ../shared is absent):
 - cold start: a fresh interpreter importing the pipeline and loading its model;
-- latency of decode + features + inference for one 5-s and one 30-s clip (median of runs);
-- throughput in 5-s clips per second, one clip after another in one process.
+- latency of decode + loudness normalisation + front end + head for one 5-s, one 10-s and one
+  30-s clip (median of runs, warm);
+- throughput in 10-s clips per second, one clip after another in one process.
 
-Ours: PyAV decode at 16 kHz, 64-band log-mel on 5-s windows (50% overlap), the CRNN, all
-windows, each in as many time-shifted views as the model's metadata asks (the shipped
-model: 1), in one batch through a traced graph. The original's: librosa.load at 22,050 Hz,
-1-s chunks, 40-band log-mel, its 60k-parameter LSTM called through Keras `predict`.
-The original network's weights do not change its speed; without --seed-model an untrained
-copy is used.
+Ours (and any --compare artifact): ml.inference.classify_file, all windows in one batch. The
+original's: librosa.load at 22,050 Hz, 1-s chunks, 40-band log-mel, its 60k-parameter LSTM
+called through Keras `predict` (the network's weights do not change its speed; without
+--seed-model an untrained copy is used). By default the process runs on one CPU core with
+one inference thread, as a worker child does.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ SHARED_AUDIO = Path(settings.BASE_DIR).parent / "shared" / "data" / "esc50" / "a
 OURS_COLD = """
 import time; t0 = time.perf_counter()
 import os, sys, django; sys.path.insert(0, {root!r})
+os.sched_setaffinity(0, {cores!r})
 os.environ["DJANGO_SETTINGS_MODULE"] = "soundscapify.settings.base"
 django.setup()
 from django.conf import settings; settings.SCENE_MODEL_DIR = {model!r}
@@ -57,6 +60,7 @@ print(time.perf_counter() - t0)
 """
 ORIGINAL_COLD = """
 import time; t0 = time.perf_counter()
+import os; os.sched_setaffinity(0, {cores!r})
 import librosa, numpy, keras
 keras.models.load_model({model!r}, compile=False)
 print(time.perf_counter() - t0)
@@ -65,69 +69,64 @@ print(time.perf_counter() - t0)
 
 def main() -> None:
     args = _parse_args()
+    cores = set(range(args.cores))
+    os.sched_setaffinity(0, cores)
     with tempfile.TemporaryDirectory(prefix="scene-bench-") as tmp:
-        clips, long_clip = _clips(Path(tmp), args.clips)
+        clips = _clips(Path(tmp), args.clips)
         seed_model_path = args.seed_model or _untrained_seed(Path(tmp))
-        model_dir = args.model or str(settings.SCENE_MODEL_DIR)
-        ours, original = Ours(model_dir), Original(seed_model_path)
+        model_dirs = [args.model or str(settings.SCENE_MODEL_DIR), *args.compare]
+        pipelines: list[Any] = [Ours(model_dir) for model_dir in model_dirs] + [Original(seed_model_path)]
+        sources = [*model_dirs, seed_model_path]
         rows = [
             (
                 "cold start: import + model load (s)",
-                _cold(OURS_COLD, model_dir, args.repeats),
-                _cold(ORIGINAL_COLD, seed_model_path, args.repeats),
-                "lower",
+                [_cold(p.cold, src, args.repeats, cores) for p, src in zip(pipelines, sources, strict=True)],
             ),
+            *[
+                (f"latency, {seconds}-s clip (ms)", [_latency(p, clips[seconds], args.repeats * 5) for p in pipelines])
+                for seconds in (5, 10, 30)
+            ],
             (
-                "latency, 5-s clip (ms)",
-                _latency(ours, clips[0], args.repeats * 5),
-                _latency(original, clips[0], args.repeats * 5),
-                "lower",
-            ),
-            (
-                "latency, 30-s clip (ms)",
-                _latency(ours, long_clip, args.repeats * 2),
-                _latency(original, long_clip, args.repeats * 2),
-                "lower",
-            ),
-            (
-                f"throughput, {len(clips)} 5-s clips (clips/s)",
-                _throughput(ours, clips),
-                _throughput(original, clips),
-                "higher",
+                f"throughput, {len(clips['set'])} 10-s clips (clips/s)",
+                [_throughput(p, clips["set"]) for p in pipelines],
             ),
         ]
-    _print(rows, ours, original, args)
+    _print(rows, pipelines, args)
 
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=None, help="our artifact (default: settings.SCENE_MODEL_DIR)")
+    parser.add_argument("--compare", action="append", default=[], help="another artifact to run side by side")
     parser.add_argument("--seed-model", default=None, help="a trained seed-architecture .keras file")
     parser.add_argument("--clips", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--cores", type=int, default=1, help="CPU cores the benchmark may use (default 1)")
     parser.add_argument("--json", action="store_true")
     return parser.parse_args()
 
 
 class Ours:
-    name = "ours"
+    cold = OURS_COLD
 
     def __init__(self, model_dir: str) -> None:
         from ml import inference
 
-        settings.SCENE_MODEL_DIR = model_dir
-        inference.warm_up()
-        self.version = inference.active_model_version()
+        inference.reset()
+        self.model = inference.load_model(model_dir)
+        inference.warm_up_model(self.model)
+        self.name = self.model.metadata.version
         self.classify = inference.classify_file
 
     def __call__(self, path: Path) -> Any:
-        return self.classify(path).scene_probabilities
+        return self.classify(path, model=self.model).scene_probabilities
 
 
 class Original:
     """librosa.load at 22,050 Hz, 1-s chunks, 40-band log-mel, Keras predict."""
 
-    name = "original"
+    name = "original (seed LSTM)"
+    cold = ORIGINAL_COLD
 
     def __init__(self, model_path: str) -> None:
         import keras
@@ -157,22 +156,26 @@ class Original:
         return self.model.predict(np.stack(mels), verbose=0).mean(axis=0)
 
 
-def _clips(tmp: Path, n: int) -> tuple[list[Path], Path]:
-    """n real 5-s clips (synthetic noise when ../shared is absent) and one 30-s clip made of six."""
-    sources = sorted(SHARED_AUDIO.glob("*.flac"))[::80][:n] if SHARED_AUDIO.is_dir() else []
+def _clips(tmp: Path, n: int) -> dict[Any, Any]:
+    """One 5-s, one 10-s and one 30-s clip, and n 10-s clips, made of real ESC-50 clips (or noise)."""
+    sources = sorted(SHARED_AUDIO.glob("*.flac"))[::40][: 2 * n] if SHARED_AUDIO.is_dir() else []
     rng = np.random.default_rng(0)
-    clips = []
-    for i in range(n):
-        audio = (
-            sf.read(sources[i], dtype="float32")[0]
-            if i < len(sources)
-            else (0.1 * rng.standard_normal(80000)).astype(np.float32)
-        )
-        clips.append(tmp / f"clip{i}.flac")
-        sf.write(clips[-1], audio, 16000)
-    long_clip = tmp / "long.flac"
-    sf.write(long_clip, np.concatenate([sf.read(c, dtype="float32")[0] for c in (clips * 6)[:6]]), 16000)
-    return clips, long_clip
+    pieces = [
+        sf.read(sources[i], dtype="float32")[0] if i < len(sources) else (0.1 * rng.standard_normal(80000)).astype(np.float32)
+        for i in range(2 * n)
+    ]
+
+    def clip(name: str, parts: list[np.ndarray]) -> Path:
+        path = tmp / f"{name}.flac"
+        sf.write(path, np.concatenate(parts), 16000)
+        return path
+
+    return {
+        5: clip("five", pieces[:1]),
+        10: clip("ten", pieces[:2]),
+        30: clip("thirty", (pieces * 6)[:6]),
+        "set": [clip(f"clip{i}", pieces[2 * i : 2 * i + 2]) for i in range(n)],
+    }
 
 
 def _untrained_seed(tmp: Path) -> str:
@@ -183,8 +186,8 @@ def _untrained_seed(tmp: Path) -> str:
     return str(path)
 
 
-def _cold(template: str, model: str, repeats: int) -> float:
-    code = template.format(root=str(ROOT), model=model)
+def _cold(template: str, model: str, repeats: int, cores: set[int]) -> float:
+    code = template.format(root=str(ROOT), model=model, cores=cores)
     times = []
     for _ in range(repeats):
         out = subprocess.run(
@@ -211,25 +214,16 @@ def _throughput(pipeline: Callable[[Path], Any], clips: list[Path]) -> float:
     return len(clips) / (time.perf_counter() - start)
 
 
-def _print(rows: list[tuple[str, float, float, str]], ours: Ours, original: Original, args: argparse.Namespace) -> None:
+def _print(rows: list[tuple[str, list[float]]], pipelines: list[Any], args: argparse.Namespace) -> None:
     load = os.getloadavg()[0]
+    names = [p.name for p in pipelines]
     if args.json:
-        print(
-            json.dumps(
-                {name: {"ours": a, "original": b} for name, a, b, _ in rows}
-                | {"model_version": ours.version, "load_avg": load}
-            )
-        )
+        print(json.dumps({figure: dict(zip(names, values, strict=True)) for figure, values in rows} | {"load_avg": load}))
         return
-    print(
-        f"scene model benchmark: ours = {ours.version}, "
-        f"original = seed LSTM ({original.model.count_params():,} parameters)"
-    )
-    print(f"{os.cpu_count()} CPU cores, load average {load:.2f} at the end")
-    print(f"{'figure':<42} {'ours':>10} {'original':>10} {'ratio':>16}")
-    for name, a, b, better in rows:
-        ratio = b / a if better == "lower" else a / b
-        print(f"{name:<42} {a:>10.2f} {b:>10.2f} {ratio:>10.2f}x {'faster' if ratio >= 1 else 'slower'}")
+    print(f"scene model benchmark on {args.cores} CPU core(s) of {os.cpu_count()}, load average {load:.2f} at the end")
+    print(f"{'figure':<40} " + " ".join(f"{name[:24]:>24}" for name in names))
+    for figure, values in rows:
+        print(f"{figure:<40} " + " ".join(f"{value:>24.2f}" for value in values))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
-"""Time the scene model's training steps per architecture. Prints figures; asserts nothing.
+"""Time the log-mel networks' training steps per recipe. Prints figures; asserts nothing.
 
-    python bench/training_speed.py [--arch crnn crnn40ms ...] [--threads 1] [--steps 20] [--xla]
+    python bench/training_speed.py [--arch seed] [--threads 1] [--steps 20] [--xla]
 
-For each arch: its parameters, then the seconds 1,200 training windows take in the
-recipe's batches on `--threads` TensorFlow threads, timed over `--steps` steps after two
-warm-up steps. For the CRNNs, whose 5-s window holds a whole ESC-50 clip, that is one epoch
-of a cross-validation fold (1,200 clips); the seed's 1-s windows make its epoch five times
-that. The batches are random features of the arch's shape: a step's cost does not depend
-on the values.
+For each recipe: its network's parameters, then the seconds 1,200 training windows take in
+the recipe's batches on `--threads` TensorFlow threads, timed over `--steps` steps after two
+warm-up steps. The seed network reads 1-s windows, so an epoch of a cross-validation fold
+(1,200 five-second ESC-50 clips) is five times that. The batches are random features of the
+recipe's shape: a step's cost does not depend on the values.
 
 Training runs with TensorFlow's op determinism, under which Keras turns XLA off. `--xla`
 drops determinism and forces XLA on, to measure what it would change.
@@ -29,8 +28,10 @@ WINDOWS = 1200
 
 
 def main() -> None:
+    from ml.recipes import RECIPES
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", nargs="+", default=["crnn", "crnn40ms", "crnn40ms-small"])
+    parser.add_argument("--arch", nargs="+", default=sorted(RECIPES), choices=sorted(RECIPES))
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--xla", action="store_true", help="force XLA on (without op determinism)")

@@ -1,7 +1,9 @@
 """Versioned model artifacts: a folder with the Keras file and metadata.json.
 
-Loading checks the weights' sha256 and the feature parameters and fails loudly on a
-mismatch. Writing goes to a temporary folder that is renamed into place when complete.
+A model with a pretrained front end (YAMNet) carries it in the same folder, with its
+licence and notice, and metadata.json records its checksum too. Loading checks every
+checksum and the feature or front-end parameters and fails loudly on a mismatch. Writing
+goes to a temporary folder that is renamed into place when complete.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from ml.errors import ModelArtifactError
 from ml.features import FeatureParams
+from ml.yamnet import YamnetParams
 
 FORMAT_VERSION = 1
 METADATA_FILE = "metadata.json"
@@ -30,6 +33,10 @@ CHECKSUM_MESSAGE = (
 FEATURES_MESSAGE = "The scene model at {path} declares feature parameters this code cannot produce: {reason}."
 FORMAT_MESSAGE = "The scene model at {path} has an unreadable metadata.json: {reason}."
 FEATURE_EXTRACTOR = "librosa.melspectrogram+power_to_db"
+FRONT_END_CHECKSUM_MESSAGE = (
+    "The scene model's front end {path} does not match the checksum in its metadata: "
+    "the artifact is corrupt or was tampered with."
+)
 
 
 @dataclass
@@ -51,10 +58,16 @@ class ModelMetadata:
     library_versions: dict[str, str] = field(default_factory=dict)
     attribution: str = ""
     created_at: str = ""
+    # A pretrained front end shipped beside the weights (ml.yamnet.YamnetParams); empty: log-mel features.
+    front_end: dict[str, Any] = field(default_factory=dict)
 
     @property
     def features(self) -> FeatureParams:
         return FeatureParams.from_dict(self.feature_params)
+
+    @property
+    def yamnet(self) -> YamnetParams | None:
+        return YamnetParams.from_dict(self.front_end) if self.front_end else None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=False) + "\n"
@@ -94,15 +107,35 @@ def verify_artifact(model_dir: str | Path) -> tuple[Path, ModelMetadata]:
     weights = model_dir / metadata.weights_file
     if not weights.is_file() or sha256_file(weights) != metadata.weights_sha256:
         raise ModelArtifactError(CHECKSUM_MESSAGE.format(path=weights))
-    parsed = check_feature_params(metadata.feature_params, model_dir)
-    shifts = metadata.test_time_shifts
-    if type(shifts) is not int or not 1 <= shifts <= parsed.frames_per_window:
-        raise ModelArtifactError(FORMAT_MESSAGE.format(path=model_dir, reason=f"test_time_shifts {shifts!r}"))
+    if metadata.front_end:
+        check_front_end(metadata.front_end, model_dir)
+    else:
+        _check_log_mel(metadata, model_dir)
     if set(metadata.label_to_scene) != set(metadata.labels):
         raise ModelArtifactError(
             FORMAT_MESSAGE.format(path=model_dir, reason="label_to_scene does not cover the labels")
         )
     return weights, metadata
+
+
+def _check_log_mel(metadata: ModelMetadata, model_dir: Path) -> None:
+    parsed = check_feature_params(metadata.feature_params, model_dir)
+    shifts = metadata.test_time_shifts
+    if type(shifts) is not int or not 1 <= shifts <= parsed.frames_per_window:
+        raise ModelArtifactError(FORMAT_MESSAGE.format(path=model_dir, reason=f"test_time_shifts {shifts!r}"))
+
+
+def check_front_end(front_end: dict[str, Any], model_dir: Path) -> YamnetParams:
+    """The front end's parameters, after checking its files against their checksums."""
+    try:
+        params = YamnetParams.from_dict(front_end)
+    except (TypeError, ValueError) as exc:
+        raise ModelArtifactError(FORMAT_MESSAGE.format(path=model_dir, reason=f"front_end: {exc}")) from exc
+    for name, digest in ((params.model_file, params.model_sha256), (params.class_map_file, params.class_map_sha256)):
+        path = model_dir / name
+        if Path(name).name != name or not path.is_file() or sha256_file(path) != digest:
+            raise ModelArtifactError(FRONT_END_CHECKSUM_MESSAGE.format(path=path))
+    return params
 
 
 def check_feature_params(params: dict[str, Any], model_dir: Path) -> FeatureParams:
@@ -131,9 +164,16 @@ def sha256_file(path: Path) -> str:
 
 
 def write_artifact(
-    output_dir: str | Path, metadata: ModelMetadata, save_weights: Any, extra_files: dict[str, str] | None = None
+    output_dir: str | Path,
+    metadata: ModelMetadata,
+    save_weights: Any,
+    extra_files: dict[str, str] | None = None,
+    copied_files: dict[str, Path] | None = None,
 ) -> Path:
-    """Write weights (via `save_weights(path)`) and metadata into a temp folder, then rename into place."""
+    """Write weights (via `save_weights(path)`) and metadata into a temp folder, then rename into place.
+
+    `extra_files` are texts to write, `copied_files` files to copy in (name in the artifact -> source).
+    """
     output_dir = Path(output_dir)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
@@ -144,6 +184,8 @@ def write_artifact(
         (tmp / METADATA_FILE).write_text(metadata.to_json(), encoding="utf-8")
         for name, text in (extra_files or {}).items():
             (tmp / name).write_text(text, encoding="utf-8")
+        for name, source in (copied_files or {}).items():
+            shutil.copyfile(source, tmp / name)
         os.chmod(tmp, 0o755)
         if output_dir.exists():
             shutil.rmtree(output_dir)

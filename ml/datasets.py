@@ -1,4 +1,11 @@
-"""Read dataset metadata: ESC-50 (comma-separated) or DCASE/TAU (tab-separated), detected automatically."""
+"""Read dataset metadata: ESC-50, ambience recordings or DCASE/TAU, detected from the header.
+
+- ESC-50: comma-separated `filename, fold, category` (50 labels, 5-s clips).
+- Ambience: comma-separated `filename, scene`, one long recording per row, labelled with one of
+  our scenes. A recording is one sample however long it is, so each file is its own fold
+  (its row number): whatever holds some out must hold out whole files.
+- DCASE/TAU: tab-separated `filename, scene_label`, folds from `evaluation_setup/`.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +20,13 @@ from ml.errors import MetadataError
 
 ESC50 = "esc50"
 TAU = "tau"
+AMBIENCE = "ambience"
+AMBIENCE_COLUMNS = ("filename", "scene")
 ESC50_COLUMNS = ("filename", "fold", "category")
 TAU_COLUMNS = ("filename", "scene_label")
 UNKNOWN_LAYOUT_MESSAGE = (
-    "{path}: unknown metadata layout; expected ESC-50 (comma-separated filename, fold, category) "
-    "or DCASE/TAU (tab-separated filename, scene_label)"
+    "{path}: unknown metadata layout; expected ESC-50 (comma-separated filename, fold, category), "
+    "ambience (comma-separated filename, scene) or DCASE/TAU (tab-separated filename, scene_label)"
 )
 BAD_ROW_MESSAGE = "{path}, line {line}: {reason}"
 # Files that are listed in no foldN_evaluate list (TAU 2019+ ships a single split) form fold 0.
@@ -55,6 +64,9 @@ def read_metadata(metadata_path: str | Path, audio_dir: str | Path) -> Dataset:
     if "\t" in header:
         clips, labels = _read_tau(path, text, Path(audio_dir))
         return Dataset(layout=TAU, clips=tuple(clips), labels=tuple(labels), metadata_path=path)
+    if "," in header and "scene" in _columns(header) and "fold" not in _columns(header):
+        clips, labels = _read_ambience(path, text, Path(audio_dir))
+        return Dataset(layout=AMBIENCE, clips=tuple(clips), labels=tuple(labels), metadata_path=path)
     if "," in header:
         clips, labels = _read_esc50(path, text, Path(audio_dir))
         return Dataset(layout=ESC50, clips=tuple(clips), labels=tuple(labels), metadata_path=path)
@@ -92,6 +104,18 @@ def _read_esc50(path: Path, text: str, audio_dir: Path) -> tuple[list[Clip], lis
             targets[row["category"]] = int(row["target"])
     labels = sorted({c.label for c in clips}, key=lambda label: (targets.get(label, 10**6), label))
     return clips, labels
+
+
+def _columns(header: str) -> set[str]:
+    return {column.strip() for column in next(csv.reader([header]))}
+
+
+def _read_ambience(path: Path, text: str, audio_dir: Path) -> tuple[list[Clip], list[str]]:
+    clips = [
+        Clip(row["filename"], _audio_path(audio_dir, row["filename"]), row["scene"], fold)
+        for fold, (_, row) in enumerate(_rows(path, text, ",", AMBIENCE_COLUMNS), start=1)
+    ]
+    return clips, sorted({c.label for c in clips})
 
 
 def _read_tau(path: Path, text: str, audio_dir: Path) -> tuple[list[Clip], list[str]]:

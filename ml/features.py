@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -57,18 +57,8 @@ class FeatureParams:
 SEED_PARAMS = FeatureParams(
     sample_rate=22050, n_mels=40, n_fft=2048, hop_length=512, fmin=0.0, window_s=1.0, window_hop_s=1.0
 )
-DEFAULT_PARAMS = FeatureParams()
-# Frames of 40 ms instead of 20: half the frames, so half the convolution work per window.
-COARSE_PARAMS = replace(DEFAULT_PARAMS, hop_length=640)
 # The features each network reads (ml.model.BUILDERS builds them; ml.recipes trains them).
 NETWORK_FEATURES: dict[str, FeatureParams] = {
-    "crnn": DEFAULT_PARAMS,
-    "crnn-bandnorm": DEFAULT_PARAMS,
-    "crnn40ms": COARSE_PARAMS,
-    "crnn40ms-small": COARSE_PARAMS,
-    "crnn40ms-deep": COARSE_PARAMS,
-    "crnn40ms-wide": COARSE_PARAMS,
-    "crnn40ms-bandnorm": COARSE_PARAMS,
     "seed": SEED_PARAMS,
 }
 

@@ -1,5 +1,11 @@
 """Classify recordings with the shipped scene model.
 
+Two kinds of artifact load here: the shipped one, whose front end is YAMNet (the clip is
+loudness-normalised, YAMNet turns it into frame embeddings and AudioSet scores, the LSTM
+head reads windows of embeddings), and log-mel ones such as the proof of concept's
+baseline (ml.features). Both give per-window label probabilities, summed into scenes
+through the label -> scene table.
+
 TensorFlow is imported only inside functions here: Django start-up and the Celery parent
 process never pay for it. The model loads once per process, lazily (or in `warm_up()`
 when a worker process starts), and reloads if `settings.SCENE_MODEL_DIR` changes.
@@ -20,10 +26,11 @@ from django.conf import settings
 from ml.artifacts import ModelMetadata, load_metadata, resolve_model_dir, verify_artifact
 from ml.decoding import AudioSource, decode_audio, validate_samples
 from ml.errors import ModelArtifactError
-from ml.features import FeatureParams, mean_over_sound, predict_over_shifts, silent_windows, windowed_features
+from ml.features import mean_over_sound
+from ml.pipelines import LogMelPipeline, Pipeline, Windows, YamnetPipeline
 from ml.scenes import scene_probabilities
 
-SHAPE_MESSAGE = "The scene model at {path} expects inputs {expected} but its feature parameters give {actual}."
+SHAPE_MESSAGE = "The scene model at {path} expects inputs {expected} but its front end gives {actual}."
 TOP_LABELS = 5
 
 
@@ -37,6 +44,8 @@ class ClassificationResult:
     model_version: str
     processing_ms: float
     duration_s: float = 0.0
+    # What the front end heard: the likeliest AudioSet classes over the clip (YAMNet models only).
+    heard: list[tuple[str, float]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +57,7 @@ class ClassificationResult:
             "model_version": self.model_version,
             "processing_ms": self.processing_ms,
             "duration_s": self.duration_s,
+            "heard": [[name, p] for name, p in self.heard],
         }
 
 
@@ -56,8 +66,12 @@ class LoadedModel:
     source: str
     model_dir: Path
     metadata: ModelMetadata
-    params: FeatureParams
-    predict: Any = field(repr=False)  # (n, frames, mels) float32 -> (n, labels) ndarray
+    pipeline: Pipeline = field(repr=False)  # samples -> windows the network reads
+    predict: Any = field(repr=False)  # (n, *window shape) float32 -> (n, labels) ndarray
+
+    @property
+    def sample_rate(self) -> int:
+        return self.pipeline.sample_rate
 
 
 _lock = threading.Lock()
@@ -78,20 +92,28 @@ def get_model() -> LoadedModel:
 
 
 def load_model(source: str | Path) -> LoadedModel:
-    """Verify the artifact (checksum, feature parameters, shapes), then load it with Keras."""
+    """Verify the artifact (checksums, front end or feature parameters, shapes), then load it with Keras."""
     model_dir = resolve_model_dir(source)
     weights, metadata = verify_artifact(model_dir)
-    params = metadata.features
     _configure_threads()
     import keras
     import tensorflow as tf
 
+    pipeline = _pipeline(metadata, model_dir)
     model = keras.models.load_model(weights, compile=False)
-    _check_shapes(model, params, metadata, model_dir)
-    spec = tf.TensorSpec((None, params.frames_per_window, params.n_mels), tf.float32)
+    _check_shapes(model, pipeline, metadata, model_dir)
+    spec = tf.TensorSpec((None, *pipeline.window_shape), tf.float32)
     # One traced graph for every batch size: all windows of a clip go through in one call.
     graph = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-    return LoadedModel(str(source), model_dir, metadata, params, lambda x: graph(tf.constant(x)).numpy())
+    return LoadedModel(str(source), model_dir, metadata, pipeline, lambda x: graph(tf.constant(x)).numpy())
+
+
+def _pipeline(metadata: ModelMetadata, model_dir: Path) -> Pipeline:
+    yamnet = metadata.yamnet
+    if yamnet is None:
+        return LogMelPipeline(metadata.features, metadata.test_time_shifts)
+    threads = int(os.environ.get("SCENE_INFERENCE_THREADS", "0")) or None
+    return YamnetPipeline(yamnet, model_dir, threads=threads)
 
 
 def _configure_threads() -> None:
@@ -106,40 +128,52 @@ def _configure_threads() -> None:
             pass  # TensorFlow already initialised in this process: its threads are fixed.
 
 
-def _check_shapes(model: Any, params: FeatureParams, metadata: ModelMetadata, model_dir: Path) -> None:
+def _check_shapes(model: Any, pipeline: Pipeline, metadata: ModelMetadata, model_dir: Path) -> None:
     expected = tuple(model.input_shape[1:])
-    actual = (params.frames_per_window, params.n_mels)
+    actual = tuple(pipeline.window_shape)
     if expected != actual or model.output_shape[-1] != len(metadata.labels):
         raise ModelArtifactError(SHAPE_MESSAGE.format(path=model_dir, expected=expected, actual=actual))
 
 
 def classify_file(
-    source: AudioSource, *, max_duration_s: float | None = None, label_to_scene: dict[str, str] | None = None
+    source: AudioSource,
+    *,
+    max_duration_s: float | None = None,
+    label_to_scene: dict[str, str] | None = None,
+    model: LoadedModel | None = None,
 ) -> ClassificationResult:
-    """Decode and classify a recording; raises AudioError subclasses or ModelArtifactError."""
-    loaded = get_model()  # loading is a once-per-process cost, not part of this clip's processing time
+    """Decode and classify a recording with `model` (default: the process's).
+
+    Raises AudioError subclasses or ModelArtifactError.
+    """
+    loaded = model or get_model()  # loading is a once-per-process cost, not part of this clip's processing time
     started = time.perf_counter()
-    audio = decode_audio(source, target_sr=loaded.params.sample_rate, max_duration_s=max_duration_s)
+    audio = decode_audio(source, target_sr=loaded.sample_rate, max_duration_s=max_duration_s)
     return _classify(loaded, audio.samples, audio.sample_rate, started, label_to_scene)
 
 
 def classify_samples(
-    samples: np.ndarray, sample_rate: int, *, label_to_scene: dict[str, str] | None = None
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    label_to_scene: dict[str, str] | None = None,
+    model: LoadedModel | None = None,
 ) -> ClassificationResult:
-    """Classify mono (or channels-first) samples at any rate; raises AudioError subclasses."""
+    """Classify mono (or channels-first) samples at any rate with `model` (default: the process's).
+
+    Raises AudioError subclasses.
+    """
     samples = np.asarray(samples, dtype=np.float32)
     mono = samples if samples.ndim == 1 else samples.mean(axis=0 if samples.shape[0] < samples.shape[1] else 1)
     validate_samples(mono, sample_rate)
-    loaded = get_model()
+    loaded = model or get_model()
     return _classify(loaded, mono, sample_rate, time.perf_counter(), label_to_scene)
 
 
 def _classify(
     loaded: LoadedModel, samples: np.ndarray, sample_rate: int, started: float, label_to_scene: dict[str, str] | None
 ) -> ClassificationResult:
-    windows = windowed_features(samples, sample_rate, loaded.params)
-    window_probs = predict_over_shifts(loaded.predict, windows.features, loaded.metadata.test_time_shifts)
-    clip = mean_over_sound(window_probs, silent_windows(windows.features, loaded.params))
+    windows, window_probs, clip = clip_probabilities(loaded, samples, sample_rate)
     mapping = _effective_mapping(loaded.metadata.label_to_scene, label_to_scene)
     labels = loaded.metadata.labels
     scenes = _scenes(clip, labels, mapping)
@@ -154,7 +188,15 @@ def _classify(
         model_version=loaded.metadata.version,
         processing_ms=(time.perf_counter() - started) * 1000.0,
         duration_s=windows.duration_s,
+        heard=windows.heard,
     )
+
+
+def clip_probabilities(loaded: LoadedModel, samples: np.ndarray, sample_rate: int) -> tuple[Windows, np.ndarray, np.ndarray]:
+    """The clip's windows, each window's output, and the clip's: their mean over windows holding sound."""
+    windows = loaded.pipeline.windows(samples, sample_rate)
+    window_probs = loaded.pipeline.predict(loaded.predict, windows.inputs)
+    return windows, window_probs, mean_over_sound(window_probs, windows.silent)
 
 
 def _effective_mapping(shipped: dict[str, str], override: dict[str, str] | None) -> dict[str, str]:
@@ -191,10 +233,14 @@ def _timeline(
 
 def warm_up() -> None:
     """Load the model and run one clip through every stage, so the first user waits for nothing."""
-    loaded = get_model()
+    warm_up_model(get_model())
+
+
+def warm_up_model(loaded: LoadedModel) -> None:
+    """Run one clip through every stage of `loaded` (traces its graph, fills the interpreter's buffers)."""
     rng = np.random.default_rng(0)
-    noise = (0.01 * rng.standard_normal(int(1.5 * loaded.params.sample_rate))).astype(np.float32)
-    classify_samples(noise, loaded.params.sample_rate)
+    noise = (0.01 * rng.standard_normal(int(1.5 * loaded.sample_rate))).astype(np.float32)
+    classify_samples(noise, loaded.sample_rate, model=loaded)
 
 
 def active_model_version() -> str:

@@ -48,12 +48,20 @@ _SCENE_LABELS: dict[str, tuple[str, ...]] = {
 }
 
 ESC50_LABEL_TO_SCENE: dict[str, str] = {label: scene for scene, labels in _SCENE_LABELS.items() for label in labels}
+# The scene head's outputs, one per scene: "ambience:rain" counts towards rain. Prefixed, since
+# some ESC-50 labels ("rain", "wind") are words that scenes use too.
+AMBIENCE_PREFIX = "ambience:"
+
+
+def ambience_label(scene: str) -> str:
+    return AMBIENCE_PREFIX + scene
 
 
 def default_label_to_scene(labels: list[str]) -> dict[str, str]:
-    """ESC-50 labels map to their scene; any other label set (TAU scenes) maps to itself."""
-    if set(labels) <= set(ESC50_LABEL_TO_SCENE):
-        return {label: ESC50_LABEL_TO_SCENE[label] for label in labels}
+    """ESC-50 labels map to their scene, scene-head labels to their scene; any other label set maps to itself."""
+    known = {**ESC50_LABEL_TO_SCENE, **{ambience_label(scene): scene for scene in SCENES}}
+    if set(labels) <= set(known):
+        return {label: known[label] for label in labels}
     return {label: label for label in labels}
 
 

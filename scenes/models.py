@@ -82,6 +82,8 @@ class SceneResult(models.Model):
     top_scene = models.CharField(max_length=64)
     confidence = models.FloatField()
     top_labels = models.JSONField(default=list)  # [[label, probability], ...], the five likeliest
+    # What the front end heard: [{"name": AudioSet class, "score": mean score}, ...], likeliest first.
+    heard = models.JSONField(default=list, blank=True)
     timeline = models.JSONField(default=list)  # [{start_s, end_s, scenes, top_scene}, ...]
     model_version = models.CharField(max_length=64)
     processing_ms = models.PositiveIntegerField()

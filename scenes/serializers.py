@@ -41,6 +41,11 @@ class TopLabelSerializer(serializers.Serializer):
     probability = serializers.FloatField()
 
 
+class HeardSoundSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="An AudioSet class, e.g. Vehicle, Rain, Speech.")
+    score = serializers.FloatField(help_text="Its mean score over the clip, 0 to 1.")
+
+
 class TimelineWindowSerializer(serializers.Serializer):
     start_s = serializers.FloatField()
     end_s = serializers.FloatField()
@@ -51,13 +56,16 @@ class TimelineWindowSerializer(serializers.Serializer):
 class SceneResultSerializer(serializers.ModelSerializer):
     scene_probabilities = serializers.DictField(child=serializers.FloatField())
     top_labels = TopLabelSerializer(many=True, help_text="The five likeliest labels, likeliest first.")
+    heard = HeardSoundSerializer(
+        many=True, help_text="The sounds the model heard (AudioSet classes), likeliest first; empty for older models."
+    )
     timeline = TimelineWindowSerializer(many=True, help_text="The scenes of each analysis window.")
     classified_at = serializers.DateTimeField(source="created_at")
 
     class Meta:
         model = SceneResult
         fields = [
-            "top_scene", "confidence", "scene_probabilities", "top_labels", "timeline",
+            "top_scene", "confidence", "scene_probabilities", "top_labels", "heard", "timeline",
             "model_version", "processing_ms", "classified_at",
         ]
 
@@ -101,11 +109,18 @@ _EXAMPLE_RESULT = {
         {"label": "wind", "probability": 0.04},
         {"label": "pouring_water", "probability": 0.03},
     ],
+    "heard": [
+        {"name": "Rain", "score": 0.62},
+        {"name": "Rain on surface", "score": 0.41},
+        {"name": "Raindrop", "score": 0.22},
+        {"name": "Vehicle", "score": 0.06},
+        {"name": "Outside, urban or manmade", "score": 0.05},
+    ],
     "timeline": [
         {"start_s": 0.0, "end_s": 5.0, "top_scene": "rain", "scenes": {"rain": 0.84, "street": 0.08}},
         {"start_s": 2.5, "end_s": 7.5, "top_scene": "rain", "scenes": {"rain": 0.78, "street": 0.11}},
     ],
-    "model_version": "esc50-cnn-2026.11.22",
+    "model_version": "yamnet-lstm-v1",
     "processing_ms": 142,
     "classified_at": "2026-11-22T09:30:02Z",
 }

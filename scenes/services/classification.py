@@ -157,6 +157,7 @@ def _result_fields(result: Any) -> dict[str, Any]:
         "top_scene": result.top_scene,
         "confidence": float(result.confidence),
         "top_labels": [{"label": label, "probability": float(p)} for label, p in result.top_labels],
+        "heard": [{"name": name, "score": float(score)} for name, score in result.heard],
         "timeline": [_window(window) for window in result.timeline],
         "model_version": result.model_version,
         "processing_ms": round(result.processing_ms),

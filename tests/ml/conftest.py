@@ -115,3 +115,44 @@ def model_dir(tiny_artifact: Path, settings: object) -> Path:
     """Point the inference module at the tiny artifact."""
     settings.SCENE_MODEL_DIR = tiny_artifact  # type: ignore[attr-defined]
     return tiny_artifact
+
+
+def write_ambience_dataset(root: Path) -> tuple[Path, Path]:
+    """Two 6-second recordings labelled with scenes (filename, scene); returns (metadata CSV, audio dir)."""
+    audio = root / "audio"
+    audio.mkdir(parents=True)
+    rng = np.random.default_rng(2)
+    rows = [("rainy-window.flac", "rain", "rain"), ("busy-road.flac", "street", "siren")]
+    for name, _, sound in rows:
+        sf.write(audio / name, synth_clip(sound, 6.0, 16000, rng), 16000)
+    metadata = root / "ambience.csv"
+    metadata.write_text("filename,scene,source,license\n" + "".join(f"{n},{s},synthetic,CC0\n" for n, s, _ in rows))
+    return metadata, audio
+
+
+@pytest.fixture(scope="session")
+def yamnet_artifact(
+    synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
+) -> Path:
+    """The shipped recipe's network trained for one epoch by the real command, YAMNet inside."""
+    from django.core.management import call_command
+
+    from tests.ml.test_yamnet import yamnet_dir
+
+    ambience_metadata, ambience_audio = write_ambience_dataset(tmp_path_factory.mktemp("ambience"))
+    output = tmp_path_factory.mktemp("models") / "tiny-yamnet-v1"
+    metadata, audio = synthetic_dataset
+    call_command(
+        "train_scene_model",
+        metadata=str(metadata),
+        audio_dir=str(audio),
+        ambience_metadata=str(ambience_metadata),
+        ambience_audio_dir=str(ambience_audio),
+        front_end_dir=str(yamnet_dir()),
+        train_folds="1,2",
+        epochs=1,
+        no_cache=True,
+        output=str(output),
+        stdout=StringIO(),
+    )
+    return output

@@ -197,8 +197,9 @@ def test_a_model_trained_with_time_shifts_averages_them_at_inference(
     result = inference.classify_samples(samples, 22050)
 
     loaded = inference.get_model()
-    windows = windowed_features(samples, 22050, loaded.params).features
-    frames = loaded.params.frames_per_window
+    params = loaded.metadata.features
+    windows = windowed_features(samples, 22050, params).features
+    frames = params.frames_per_window
     views = [loaded.predict(np.roll(windows, k * frames // 4, axis=1)) for k in range(4)]
     assert loaded.metadata.test_time_shifts == 4
     assert dict(result.top_labels) == pytest.approx(dict(zip(loaded.metadata.labels, np.mean(views, axis=(0, 1)))))
@@ -237,191 +238,20 @@ def test_crossvalidation_reuses_each_stored_fold_network_for_other_time_shifts(
     assert again.count("reusing") == 2 and json.loads(again.splitlines()[-1]) == report
 
 
-@pytest.fixture(scope="module")
-def seed4_and_pair(
-    synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
-) -> tuple[Path, Path]:
-    """The tiny recipe with seed 4 alone, and with seeds 3 and 4 trained by one --ensemble 2 run."""
-    root = tmp_path_factory.mktemp("seeds")
-    train_tiny(synthetic_dataset, root / "seed4", seed=4)
-    train_tiny(synthetic_dataset, root / "pair", ensemble=2)
-    return root / "seed4", root / "pair"
-
-
-def test_an_ensemble_artifact_serves_the_mean_of_its_seeds_networks(
-    tiny_artifact: Path, seed4_and_pair: tuple[Path, Path]
-) -> None:
-    seed3, seed4 = inference.load_model(tiny_artifact), inference.load_model(seed4_and_pair[0])
-    pair = inference.load_model(seed4_and_pair[1])
-    x = np.random.default_rng(0).normal(-40, 10, (3, 44, 40)).astype(np.float32)
-
-    assert np.allclose(pair.predict(x), (seed3.predict(x) + seed4.predict(x)) / 2, atol=1e-6)
-    assert not np.allclose(seed3.predict(x), seed4.predict(x))  # two seeds, two different networks
-    assert pair.metadata.training["seeds"] == [3, 4]
-    assert pair.metadata.training["n_params"] == 2 * seed3.metadata.training["n_params"]
-    assert len(pair.metadata.metrics["members_validation"]) == 2
-
-
-def test_averaging_seeds_trained_apart_writes_the_ensemble_that_training_them_together_does(
-    tiny_artifact: Path, seed4_and_pair: tuple[Path, Path], tmp_path: Path
-) -> None:
-    seed4, pair = seed4_and_pair
-    out = StringIO()
-
-    call_command("average_scene_models", str(tiny_artifact), str(seed4), output=str(tmp_path / "averaged"), stdout=out)
-
-    averaged, together = inference.load_model(tmp_path / "averaged"), inference.load_model(pair)
-    x = np.random.default_rng(1).normal(-40, 10, (3, 44, 40)).astype(np.float32)
-    assert np.allclose(averaged.predict(x), together.predict(x), atol=1e-6)
-    for record in ("seeds", "epochs", "recipe", "n_params"):
-        assert averaged.metadata.training[record] == together.metadata.training[record]
-    assert averaged.metadata.data == together.metadata.data and averaged.metadata.version == "averaged"
-    assert averaged.metadata.training["averaged_from"][1]["version"] == "seed4"
-    assert len(averaged.metadata.metrics["members_validation"]) == 2
-    assert (tmp_path / "averaged" / "ATTRIBUTION.md").read_text() == (tiny_artifact / "ATTRIBUTION.md").read_text()
-    assert "the mean of 2 networks" in out.getvalue()
-
-
-def test_averaging_an_ensemble_with_one_more_network_weighs_every_network_alike(
-    tiny_artifact: Path, seed4_and_pair: tuple[Path, Path], synthetic_dataset: tuple[Path, Path], tmp_path: Path
-) -> None:
-    seed4, pair = seed4_and_pair  # the pair holds seeds 3 and 4
-    train_tiny(synthetic_dataset, tmp_path / "seed5", seed=5)
-    out = StringIO()
-
-    call_command("average_scene_models", str(pair), str(tmp_path / "seed5"), output=str(tmp_path / "trio"), stdout=out)
-
-    singles = [inference.load_model(path) for path in (tiny_artifact, seed4, tmp_path / "seed5")]
-    trio = inference.load_model(tmp_path / "trio")
-    x = np.random.default_rng(3).normal(-40, 10, (3, 44, 40)).astype(np.float32)
-    assert np.allclose(trio.predict(x), sum(single.predict(x) for single in singles) / 3, atol=1e-6)
-    assert not np.allclose(trio.predict(x), (inference.load_model(pair).predict(x) + singles[2].predict(x)) / 2)
-    assert trio.metadata.training["seeds"] == [3, 4, 5]
-    assert [record["seed"] for record in trio.metadata.training["averaged_from"]] == [3, 4, 5]
-    assert trio.metadata.training["recipe"]["ensemble"] == 3
-    assert len(trio.metadata.metrics["members_validation"]) == 3
-    assert "the mean of 3 networks" in out.getvalue()
-
-
-@pytest.fixture(scope="module")
-def frames_20_and_40_ms(
-    synthetic_dataset: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory, django_db_blocker: object
-) -> tuple[Path, Path]:
-    """One tiny network on 20-ms frames and one on 40-ms frames, one epoch each."""
-    root = tmp_path_factory.mktemp("frames")
-    for arch in ("crnn-bandnorm", "crnn40ms-bandnorm"):
-        train_tiny(synthetic_dataset, root / arch, arch=arch, seed=0, ensemble=1)
-    return root / "crnn-bandnorm", root / "crnn40ms-bandnorm"
-
-
-def test_averaging_networks_on_20_and_40_ms_frames_feeds_the_coarse_one_every_other_frame(
-    frames_20_and_40_ms: tuple[Path, Path], tmp_path: Path
-) -> None:
-    fine_dir, coarse_dir = frames_20_and_40_ms
-
-    call_command(
-        "average_scene_models", str(fine_dir), str(coarse_dir), output=str(tmp_path / "mix"), stdout=StringIO()
-    )
-
-    fine, coarse, mix = (inference.load_model(path) for path in (fine_dir, coarse_dir, tmp_path / "mix"))
-    x = np.random.default_rng(2).normal(-40, 10, (3, 251, 64)).astype(np.float32)
-    assert np.allclose(mix.predict(x), (fine.predict(x) + coarse.predict(x[:, ::2, :])) / 2, atol=1e-6)
-    assert not np.allclose(fine.predict(x), coarse.predict(x[:, ::2, :]))  # two networks that disagree
-    assert mix.metadata.arch == "crnn-bandnorm+crnn40ms-bandnorm"
-    assert mix.metadata.feature_params == fine.metadata.feature_params  # it reads the 20-ms frames
-    recipe = mix.metadata.training["recipe"]
-    assert recipe["ensemble"] == 2 and [(r["network"], r["ensemble"]) for r in recipe["mixed"]] == [
-        ("crnn-bandnorm", 1),
-        ("crnn40ms-bandnorm", 1),
-    ]
-    n_params = [m.metadata.training["n_params"] for m in (fine, coarse)]
-    assert mix.metadata.training["n_params"] == sum(n_params)
-
-
-def test_averaging_refuses_networks_whose_features_are_not_frames_of_one_another(
-    tiny_artifact: Path, frames_20_and_40_ms: tuple[Path, Path], tmp_path: Path
-) -> None:
-    # The tiny artifact is the seed network: 22,050 Hz, 40 bands, 1-second windows.
-    with pytest.raises(CommandError, match=r"their feature_params differ"):
-        call_command(
-            "average_scene_models",
-            str(frames_20_and_40_ms[0]),
-            str(tiny_artifact),
-            output=str(tmp_path / "out"),
-            stdout=StringIO(),
-        )
-
-    assert not (tmp_path / "out").exists()
-
-
-def test_averaging_refuses_models_that_are_not_one_recipe_with_several_seeds(
-    tiny_artifact: Path,
-    seed4_and_pair: tuple[Path, Path],
-    synthetic_dataset: tuple[Path, Path],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seed4, pair = seed4_and_pair
-    train_tiny(synthetic_dataset, tmp_path / "fold2", seed=4, train_folds="2", val_folds="1")
-    train_tiny(synthetic_dataset, tmp_path / "epochs2", seed=4, epochs=2)
-    refusals = {
-        "their data differ": [tiny_artifact, tmp_path / "fold2"],
-        "their training recipes differ": [tiny_artifact, tmp_path / "epochs2"],
-        "is seed with seed 4, like an earlier model": [pair, seed4],
-        "is seed with seed 3, like an earlier model": [tiny_artifact, tiny_artifact],
-        "needs at least two models, got 1": [tiny_artifact],
-        "No scene model found": [tiny_artifact, tmp_path / "missing"],
-    }
-    for message, models in refusals.items():
-        with pytest.raises(CommandError, match=message):
-            call_command("average_scene_models", *map(str, models), output=str(tmp_path / "out"), stdout=StringIO())
-    monkeypatch.setattr("ml.model.MAX_PARAMS", 100)
-    with pytest.raises(CommandError, match="more than the model's budget of 100"):
-        call_command("average_scene_models", str(tiny_artifact), str(seed4), output=str(tmp_path / "out"))
-
-    assert not (tmp_path / "out").exists()
-
-
-def test_an_ensemble_over_the_parameter_budget_is_refused_before_training(
-    synthetic_dataset: tuple[Path, Path], tmp_path: Path
+@pytest.mark.parametrize("command", ["train_scene_model", "crossvalidate_scene_model"])
+def test_a_log_mel_recipe_refuses_an_ensemble_before_training(
+    command: str, synthetic_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
     metadata, audio = synthetic_dataset
     out = StringIO()
+    options = {"train_folds": "1", "output": str(tmp_path / "pair")} if command == "train_scene_model" else {}
 
-    with pytest.raises(CommandError, match=r"3 crnn networks would have 1,011,330 parameters together"):
+    with pytest.raises(CommandError, match=r"^--ensemble: seed trains one network; only yamnet-lstm averages several$"):
         call_command(
-            "train_scene_model",
-            metadata=str(metadata),
-            audio_dir=str(audio),
-            train_folds="1",
-            arch="crnn",  # named, so the figure above does not follow the commands' default recipe
-            ensemble=3,
-            output=str(tmp_path / "big"),
-            stdout=out,
+            command, metadata=str(metadata), audio_dir=str(audio), arch="seed", ensemble=2, stdout=out, **options
         )
 
-    assert out.getvalue() == "" and not (tmp_path / "big").exists()
-
-
-def test_crossvalidating_an_ensemble_scores_the_mean_of_each_seeds_stored_predictions(
-    synthetic_dataset: tuple[Path, Path], tmp_path: Path
-) -> None:
-    store = tmp_path / "cv"
-
-    def crossvalidate(**options: object) -> tuple[str, dict]:
-        log = crossvalidate_tiny(synthetic_dataset, store, **options)
-        return log, json.loads(log.splitlines()[-1])
-
-    singles = [crossvalidate(seed=seed)[1] for seed in (5, 6)]
-    log, pair = crossvalidate(seed=5, ensemble=2)
-
-    assert "held out" not in log and log.count("reusing") == 4  # both seeds' folds, trained by the runs above
-    assert pair["ensemble"] == 2
-    for k, fold in enumerate(pair["per_fold"]):
-        assert [m["accuracy"] for m in fold["members"]] == [single["per_fold"][k]["accuracy"] for single in singles]
-        stored = [np.load(store / f"seed-seed{seed}-e1-folds12-fold{fold['fold']}.npz") for seed in (5, 6)]
-        mean = (stored[0]["probs"] + stored[1]["probs"]) / 2
-        assert fold["accuracy"] == pytest.approx(float(np.mean(mean.argmax(axis=1) == stored[0]["truth"])))
+    assert out.getvalue() == "" and not (tmp_path / "pair").exists()
 
 
 def test_crossvalidation_refuses_a_fold_without_clips_before_training(
@@ -431,7 +261,7 @@ def test_crossvalidation_refuses_a_fold_without_clips_before_training(
     out = StringIO()
 
     with pytest.raises(CommandError, match=r"^No clips in folds \[3, 4\] of .*esc50.csv\.$"):
-        call_command("crossvalidate_scene_model", metadata=str(metadata), audio_dir=str(audio), stdout=out)
+        call_command("crossvalidate_scene_model", metadata=str(metadata), audio_dir=str(audio), arch="seed", stdout=out)
 
     assert out.getvalue() == ""
 
@@ -439,8 +269,8 @@ def test_crossvalidation_refuses_a_fold_without_clips_before_training(
 def test_training_in_a_fresh_process_applies_its_thread_count(
     synthetic_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    # Checking the ensemble's parameter budget builds a network; that must not fix TensorFlow's
-    # threads before SCENE_TRAIN_THREADS is applied (a fresh process, as a training run is).
+    # Nothing may build a network before SCENE_TRAIN_THREADS is applied: that would fix TensorFlow's
+    # threads first (a fresh process, as a training run is).
     metadata, audio = synthetic_dataset
     env = {
         "DJANGO_SETTINGS_MODULE": "soundscapify.settings.test",

@@ -11,6 +11,7 @@ from django.conf import settings
 from ml import inference
 from ml.artifacts import load_metadata, resolve_model_dir
 from ml.errors import ModelArtifactError
+from ml.scenes import AMBIENCE_PREFIX
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.trains]
 
@@ -18,7 +19,8 @@ ESC50 = Path(settings.BASE_DIR).parent / "shared" / "data" / "esc50"
 SHIPPED = Path(settings.BASE_DIR) / "ml" / "artifacts" / "current"
 # Clear examples of six scenes. The shipped model saw folds 1-4 in training (fold 5 is
 # kept aside), so this checks the shipped artifact and the pipeline end to end on real
-# recordings, not the model's accuracy: RESULTS.md reports that, cross-validated.
+# recordings, not the model's accuracy: RESULTS.md reports that, cross-validated. The likeliest
+# event label (the scene head's `ambience:` labels aside) is the clip's own.
 CLIPS = (
     "2-117625-A-10.flac",  # rain
     "1-39901-B-11.flac",  # sea_waves
@@ -58,6 +60,7 @@ def test_the_shipped_model_recognises_a_real_recording(shipped: Path, filename: 
 
     result = inference.classify_file(ESC50 / "audio" / filename)
 
-    assert result.top_labels[0][0] == label
+    events = [name for name, _ in result.top_labels if not name.startswith(AMBIENCE_PREFIX)]
+    assert events[0] == label
     assert result.top_scene == mapping[label]
     assert result.model_version == load_metadata(shipped).version

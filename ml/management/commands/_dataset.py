@@ -15,6 +15,7 @@ from ml.errors import MetadataError
 
 if TYPE_CHECKING:
     from ml.recipes import Recipe
+    from ml.training.scene_lstm import SceneLstmRecipe, Sources
 
 
 def read_dataset(metadata: str, audio_dir: str) -> Dataset:
@@ -40,7 +41,9 @@ def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
     """--arch, the options that `recipe_for` reads, and --seed: the same in every command that trains."""
     from ml.recipes import RECIPES, SHIPPED_RECIPE
 
-    parser.add_argument("--arch", default=SHIPPED_RECIPE, choices=sorted(RECIPES), help="a recipe (ml.recipes)")
+    parser.add_argument(
+        "--arch", default=SHIPPED_RECIPE, choices=sorted([SHIPPED_RECIPE, *RECIPES]), help="a recipe (ml.recipes)"
+    )
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default: the recipe's)")
     parser.add_argument(
         "--time-shifts", type=positive_int, default=None, help="time shifts averaged per window at inference"
@@ -49,27 +52,69 @@ def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
         "--ensemble",
         type=positive_int,
         default=None,
-        help="networks to train, with seeds --seed, --seed + 1, ..., and average",
+        help="networks to train, with seeds --seed, --seed + 1, ..., and average (the shipped recipe only)",
     )
     parser.add_argument("--seed", type=int, default=0)
 
 
+def add_yamnet_arguments(parser: argparse.ArgumentParser) -> None:
+    """What the shipped recipe (yamnet-lstm) needs besides ESC-50: the ambience recordings and YAMNet."""
+    from django.conf import settings
+
+    shared = Path(settings.BASE_DIR).parent / "shared"
+    parser.add_argument(
+        "--ambience-metadata", default=str(shared / "data" / "ambience" / "ambience.csv"), help="filename, scene CSV"
+    )
+    parser.add_argument("--ambience-audio-dir", default=str(shared / "data" / "ambience" / "audio"))
+    parser.add_argument(
+        "--front-end-dir", default=str(shared / "models" / "yamnet"), help="folder with yamnet.tflite and its class map"
+    )
+
+
+def scene_lstm_recipe(options: dict[str, Any]) -> SceneLstmRecipe:
+    """The shipped recipe with the command's --epochs and --ensemble."""
+    from dataclasses import replace
+
+    from ml.training.scene_lstm import SCENE_LSTM_RECIPE
+
+    given = {"epochs": options["epochs"], "ensemble": options["ensemble"]}
+    return replace(SCENE_LSTM_RECIPE, **{name: value for name, value in given.items() if value is not None})
+
+
+def load_yamnet_sources(options: dict[str, Any], log: Any) -> Sources:
+    """ESC-50 and the ambience recordings with their YAMNet embeddings (cached under var/cache/embeddings)."""
+    from django.conf import settings
+
+    from ml.training.yamnet_lstm import load_sources
+
+    cache = None if options.get("no_cache") else Path(settings.BASE_DIR) / "var" / "cache" / "embeddings"
+    try:
+        return load_sources(
+            esc50=(options["metadata"], options["audio_dir"]),
+            ambience=(options["ambience_metadata"], options["ambience_audio_dir"]),
+            front_end_dir=Path(options["front_end_dir"]),
+            cache_dir=cache,
+            log=log,
+        )
+    except (MetadataError, OSError) as exc:
+        raise CommandError(str(exc)) from exc
+
+
 def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
-    """`arch`'s recipe with the command's --epochs, --time-shifts and --ensemble; refuses an ensemble over budget."""
-    from ml.recipes import RECIPES, with_overrides
+    """`arch`'s recipe with the command's --epochs and --time-shifts; refuses --ensemble above 1.
+
+    A log-mel recipe trains one network: only the shipped recipe averages several. `n_labels` is
+    unused since the parameter budget check went with the ensembles of log-mel networks.
+    """
+    from ml.recipes import RECIPES, SHIPPED_RECIPE, with_overrides
     from ml.training import configure_threads
 
-    configure_threads()  # counting the parameters builds a network, which fixes TensorFlow's threads
-    from ml.model import check_parameter_budget
-
-    recipe = with_overrides(
-        RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"], ensemble=options["ensemble"]
-    )
-    try:
-        check_parameter_budget(recipe, n_labels)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
-    return recipe
+    if options["ensemble"] not in (None, 1):
+        raise CommandError(f"--ensemble: {arch} trains one network; only {SHIPPED_RECIPE} averages several")
+    # Before anything builds or loads a network (cross-validation may load a stored one before it
+    # trains): afterwards TensorFlow's threads are fixed.
+    configure_threads()
+    return with_overrides(RECIPES[arch], epochs=options["epochs"], test_time_shifts=options["time_shifts"])
 
 
 def add_crossvalidation_arguments(parser: argparse.ArgumentParser) -> None:

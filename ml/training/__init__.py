@@ -7,7 +7,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -35,8 +35,6 @@ class TrainResult:
     seconds: float
     # The validation clips' probabilities behind `evaluation` (None without validation folds).
     val_probs: np.ndarray | None = None
-    # Each network's own validation figures, when `model` averages several (train_ensemble).
-    member_evaluations: list[Evaluation | None] = field(default_factory=list)
 
     def validation(self) -> tuple[np.ndarray, Evaluation]:
         """The validation clips' probabilities and their scores; raises ValueError if there were none."""
@@ -63,9 +61,13 @@ def configure_threads(threads: int | None = None) -> None:
     import tensorflow as tf
 
     threads = threads or int(os.environ.get("SCENE_TRAIN_THREADS", "0")) or None
-    if threads:
+    if not threads:
+        return
+    try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # TensorFlow already ran something in this process (a test run): its threads are fixed.
 
 
 def train(
@@ -98,8 +100,8 @@ def train(
     steps = math.ceil(len(x_idx) / recipe.batch_size)
     model.compile(
         optimizer=optimizer_for(recipe, steps),
-        # No XLA: Keras refuses it under op determinism, and forced on it made CRNN epochs
-        # twice as slow on this project's CPUs (ml/RESULTS.md, "Training speed").
+        # No XLA: Keras refuses it under op determinism, and forced on it made epochs of the
+        # earlier convolutional networks twice as slow on this project's CPUs (ml/RESULTS.md, "Training speed").
         jit_compile=False,
         loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing),
     )
@@ -141,41 +143,11 @@ def train_ensemble(
     checkpoint_dir: Path | None = None,
     **options: Any,
 ) -> TrainResult:
-    """`train` `recipe.ensemble` times, with seeds `seed`, `seed + 1`, ...; the result's model averages them."""
-    if recipe.ensemble == 1:
-        return train(
-            dataset, seed=seed, recipe=recipe, val_folds=val_folds, log=log, checkpoint_dir=checkpoint_dir, **options
-        )
-    from ml.model import average_of
-
-    members = []
-    for member_seed in range(seed, seed + recipe.ensemble):
-        log(f"--- network {member_seed - seed + 1} of {recipe.ensemble}: seed {member_seed} ---")
-        member_checkpoints = checkpoint_dir / f"seed{member_seed}" if checkpoint_dir else None
-        members.append(
-            train(
-                dataset,
-                seed=member_seed,
-                recipe=recipe,
-                val_folds=val_folds,
-                log=log,
-                checkpoint_dir=member_checkpoints,
-                **options,
-            )
-        )
-    probs, evaluation = None, None
-    if val_folds:
-        probs = np.mean([m.validation()[0] for m in members], axis=0)
-        truth = label_indices(dataset)[dataset.clip_indices(val_folds)]
-        evaluation = evaluate_on(dataset, probs, truth)
-        log(f"validation of the {recipe.ensemble} networks averaged: accuracy {evaluation.accuracy:.4f}")
-    return TrainResult(
-        model=average_of([m.model for m in members]),
-        history=[row for m in members for row in m.history],
-        evaluation=evaluation,
-        seconds=sum(m.seconds for m in members),
-        val_probs=probs,
-        member_evaluations=[m.evaluation for m in members],
+    """`train` the recipe's network: a log-mel recipe trains one (only the shipped recipe averages several)."""
+    if recipe.ensemble != 1:
+        raise ValueError(f"a log-mel recipe trains one network, not {recipe.ensemble}")
+    return train(
+        dataset, seed=seed, recipe=recipe, val_folds=val_folds, log=log, checkpoint_dir=checkpoint_dir, **options
     )
 
 
@@ -330,12 +302,11 @@ def save_model(
         },
         metrics={
             "validation": result.evaluation.summary() if result.evaluation else None,
-            **_member_metrics(result),
             "final_train_loss": result.history[-1]["loss"],
         },
         training={
             "seed": seed,
-            "seeds": list(range(seed, seed + recipe.ensemble)),
+            "seeds": [seed],
             "epochs": recipe.epochs,
             "seconds": round(result.seconds, 1),
             "recipe": recipe.to_dict(),
@@ -348,12 +319,6 @@ def save_model(
     )
     extra = {"ATTRIBUTION.md": _attribution_file(dataset, metadata.attribution)} if metadata.attribution else {}
     return write_artifact(output, metadata, lambda path: save_inference_model(result.model, path), extra)
-
-
-def _member_metrics(result: TrainResult) -> dict[str, Any]:
-    if not result.member_evaluations:
-        return {}
-    return {"members_validation": [e.summary() if e else None for e in result.member_evaluations]}
 
 
 def save_inference_model(model: Any, path: Path) -> None:

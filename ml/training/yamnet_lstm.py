@@ -111,7 +111,11 @@ def crossvalidate_esc50(
         all_probs.append(probs)
         all_truth.append(truth)
     pooled = _esc50_scores(np.concatenate(all_probs), np.concatenate(all_truth), outputs, mapping, len(labels))
-    return {"per_fold": per_fold, **pooled, "folds": folds}
+    spread = {
+        f"std_{name}": float(np.std([scores[name] for scores in per_fold.values()]))
+        for name in ("accuracy", "scene_accuracy")
+    }
+    return {"per_fold": per_fold, **pooled, **spread, "folds": folds}
 
 
 def _esc50_scores(

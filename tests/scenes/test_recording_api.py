@@ -24,7 +24,7 @@ def store_result(recording: Recording, **overrides) -> SceneResult:
     fields = {
         "scene_probabilities": {"nature": 0.8, "street": 0.2}, "top_scene": "nature", "confidence": 0.8,
         "top_labels": [{"label": "chirping_birds", "probability": 0.6}], "model_version": "fake-1",
-        "processing_ms": 20,
+        "processing_ms": 20, "heard": [{"name": "Bird", "score": 0.7}],
         "timeline": [{"start_s": 0.0, "end_s": 5.0, "top_scene": "nature", "scenes": {"nature": 0.8}}],
     }
     result = SceneResult.objects.create(recording=recording, job_id=recording.job_id, **{**fields, **overrides})
@@ -53,6 +53,7 @@ def test_the_detail_has_the_status_for_polling_and_the_result_fields(api_client,
     assert done["status"] == "done"
     assert done["result"]["top_scene"] == "nature" and done["result"]["confidence"] == 0.8
     assert done["result"]["top_labels"] == [{"label": "chirping_birds", "probability": 0.6}]
+    assert done["result"]["heard"] == [{"name": "Bird", "score": 0.7}]
     assert done["result"]["timeline"][0]["top_scene"] == "nature"
     assert done["result"]["model_version"] == "fake-1" and done["result"]["processing_ms"] == 20
     assert done["original_filename"] == "garden.wav" and done["format"] == "wav"

@@ -109,6 +109,8 @@ def test_recording_in_the_browser_ends_on_the_result_page(live_server, celery_wo
     # The microphone heard an ESC-50 rain clip: the audio really went from Chromium to the model.
     assert recording.result.top_scene == "rain"
     assert driver.find_elements(By.CSS_SELECTOR, "#scene-bars .bar")
+    heard = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#heard li")]
+    assert heard and heard[0].startswith(recording.result.heard[0]["name"])  # AudioSet classes, not event labels
     assert driver.find_element(By.ID, "player").get_attribute("src").endswith(f"/scenes/{recording.id}/audio/")
     assert script_errors(driver) == []  # no CSP violation, no script error
 

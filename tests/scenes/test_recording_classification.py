@@ -41,6 +41,7 @@ class FakeResult:
     )
     model_version: str = "fake-1"
     processing_ms: int = 12
+    heard: list[tuple[str, float]] = field(default_factory=lambda: [("Vehicle", np.float32(0.6)), ("Speech", 0.2)])
 
 
 @pytest.fixture
@@ -76,6 +77,7 @@ def test_it_decodes_the_stored_file_classifies_it_and_stores_the_result(recordin
     assert result.top_scene == "street" and result.confidence == pytest.approx(0.7)
     assert result.scene_probabilities == {"street": 0.7, "nature": 0.2, "rain": 0.1}
     assert result.top_labels[0] == {"label": "engine", "probability": 0.5} and len(result.top_labels) == 5
+    assert result.heard == [{"name": "Vehicle", "score": pytest.approx(0.6)}, {"name": "Speech", "score": 0.2}]
     window = result.timeline[0]
     assert (window["start_s"], window["end_s"], window["top_scene"]) == (0.0, 5.0, "street")
     assert window["scenes"] == {"street": pytest.approx(0.8), "nature": 0.2}  # numpy floats stored as JSON

@@ -29,6 +29,7 @@ def classified(recording) -> Recording:
         recording=recording, job_id=recording.job_id, scene_probabilities={"nature": 0.75, "street": 0.25},
         top_scene="nature", confidence=0.75, model_version="fake-1", processing_ms=30, timeline=timeline,
         top_labels=[{"label": "chirping_birds", "probability": 0.6}, {"label": "wind", "probability": 0.1}],
+        heard=[{"name": "Bird vocalization, bird call, bird song", "score": 0.55}, {"name": "Wind", "score": 0.2}],
     )
     Recording.objects.filter(pk=recording.pk).update(result=result, status=Recording.Status.DONE)
     return Recording.objects.get(pk=recording.pk)
@@ -73,6 +74,25 @@ def test_the_result_page_shows_the_scene_the_bars_the_timeline_and_the_player(us
     assert f'src="/scenes/{classified.id}/audio/"' in html
     assert "/media/" not in html
     assert scripts_are_static_files_only(html)
+
+
+def test_what_we_heard_lists_the_audioset_classes_the_model_heard(user_client, classified) -> None:
+    html = user_client.get(f"/scenes/{classified.id}/").content.decode()
+
+    heard = re.search(r'<ol class="labels" id="heard">(.*?)</ol>', html, re.S)
+    assert heard is not None
+    items = re.findall(r"<li>([^<]+?) <span", heard.group(1))
+    assert items == ["Bird vocalization, bird call, bird song", "Wind"]
+    assert "Chirping birds" not in heard.group(1)  # the event labels show only for models that heard nothing else
+
+
+def test_a_result_of_an_older_model_shows_its_labels_as_what_we_heard(user_client, classified) -> None:
+    SceneResult.objects.filter(pk=classified.result.pk).update(heard=[])
+
+    html = user_client.get(f"/scenes/{classified.id}/").content.decode()
+
+    heard = re.search(r'<ol class="labels" id="heard">(.*?)</ol>', html, re.S)
+    assert heard is not None and re.findall(r"<li>([^<]+?) <span", heard.group(1)) == ["Chirping birds", "Wind"]
 
 
 def test_a_short_clip_has_no_timeline(user_client, classified) -> None:

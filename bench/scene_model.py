@@ -56,15 +56,21 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "soundscapify.settings.base"
 django.setup()
 from django.conf import settings; settings.SCENE_MODEL_DIR = {model!r}
 from ml import inference; inference.get_model()
-print(time.perf_counter() - t0)
+seconds = time.perf_counter() - t0
+inference.warm_up()
+print(seconds, {rss})
 """
 ORIGINAL_COLD = """
 import time; t0 = time.perf_counter()
 import os; os.sched_setaffinity(0, {cores!r})
 import librosa, numpy, keras
-keras.models.load_model({model!r}, compile=False)
-print(time.perf_counter() - t0)
+model = keras.models.load_model({model!r}, compile=False)
+seconds = time.perf_counter() - t0
+model.predict(numpy.zeros((5, *model.input_shape[1:]), numpy.float32), verbose=0)
+print(seconds, {rss})
 """
+# Resident memory of the process once its model has classified one clip, as a worker child's is.
+RSS_MB = "int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]) / 1024"
 
 
 def main() -> None:
@@ -77,11 +83,10 @@ def main() -> None:
         model_dirs = [args.model or str(settings.SCENE_MODEL_DIR), *args.compare]
         pipelines: list[Any] = [Ours(model_dir) for model_dir in model_dirs] + [Original(seed_model_path)]
         sources = [*model_dirs, seed_model_path]
+        cold = [_cold(p.cold, src, args.repeats, cores) for p, src in zip(pipelines, sources, strict=True)]
         rows = [
-            (
-                "cold start: import + model load (s)",
-                [_cold(p.cold, src, args.repeats, cores) for p, src in zip(pipelines, sources, strict=True)],
-            ),
+            ("cold start: import + model load (s)", [seconds for seconds, _ in cold]),
+            ("memory after one clip (MB)", [rss for _, rss in cold]),
             *[
                 (f"latency, {seconds}-s clip (ms)", [_latency(p, clips[seconds], args.repeats * 5) for p in pipelines])
                 for seconds in (5, 10, 30)
@@ -179,22 +184,24 @@ def _clips(tmp: Path, n: int) -> dict[Any, Any]:
 
 
 def _untrained_seed(tmp: Path) -> str:
-    from ml.model import build_model
+    from ml.training.model import build_model
 
     path = tmp / "seed-untrained.keras"
     build_model("seed", 50, SEED_PARAMS).save(path)
     return str(path)
 
 
-def _cold(template: str, model: str, repeats: int, cores: set[int]) -> float:
-    code = template.format(root=str(ROOT), model=model, cores=cores)
-    times = []
+def _cold(template: str, model: str, repeats: int, cores: set[int]) -> tuple[float, float]:
+    """Median seconds to import and load, and median resident memory (MB) after one clip, in fresh processes."""
+    code = template.format(root=str(ROOT), model=model, cores=cores, rss=RSS_MB)
+    runs = []
     for _ in range(repeats):
         out = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ.copy()
         )
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
+        seconds, rss = out.stdout.strip().splitlines()[-1].split()
+        runs.append((float(seconds), float(rss)))
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def _latency(pipeline: Callable[[Path], Any], path: Path, repeats: int) -> float:

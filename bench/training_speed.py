@@ -28,7 +28,7 @@ WINDOWS = 1200
 
 
 def main() -> None:
-    from ml.recipes import RECIPES
+    from ml.training.recipes import RECIPES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", nargs="+", default=sorted(RECIPES), choices=sorted(RECIPES))
@@ -59,8 +59,8 @@ def time_arch(arch: str, *, steps: int, xla: bool) -> tuple[int, float]:
     """(parameters, seconds per WINDOWS windows) of `arch`'s training steps in its recipe's batches."""
     import numpy as np
 
-    from ml.model import build_model
-    from ml.recipes import RECIPES
+    from ml.training.model import build_model
+    from ml.training.recipes import RECIPES
 
     recipe = RECIPES[arch]
     features, batch_size = recipe.features, recipe.batch_size

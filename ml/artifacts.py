@@ -80,8 +80,9 @@ def resolve_model_dir(path: str | Path) -> Path:
         return path
     current = path.parent / CURRENT_FILE
     if current.is_file():
-        candidate = path.parent / current.read_text(encoding="utf-8").strip()
-        if (candidate / METADATA_FILE).is_file():
+        name = current.read_text(encoding="utf-8").strip()
+        candidate = path.parent / name
+        if _is_plain_name(name) and (candidate / METADATA_FILE).is_file():
             return candidate
     raise ModelArtifactError(MISSING_MESSAGE.format(path=path))
 
@@ -105,7 +106,7 @@ def verify_artifact(model_dir: str | Path) -> tuple[Path, ModelMetadata]:
     model_dir = resolve_model_dir(model_dir)
     metadata = load_metadata(model_dir)
     weights = model_dir / metadata.weights_file
-    if not weights.is_file() or sha256_file(weights) != metadata.weights_sha256:
+    if not _is_plain_name(metadata.weights_file) or not weights.is_file() or sha256_file(weights) != metadata.weights_sha256:
         raise ModelArtifactError(CHECKSUM_MESSAGE.format(path=weights))
     if metadata.front_end:
         check_front_end(metadata.front_end, model_dir)
@@ -133,9 +134,14 @@ def check_front_end(front_end: dict[str, Any], model_dir: Path) -> YamnetParams:
         raise ModelArtifactError(FORMAT_MESSAGE.format(path=model_dir, reason=f"front_end: {exc}")) from exc
     for name, digest in ((params.model_file, params.model_sha256), (params.class_map_file, params.class_map_sha256)):
         path = model_dir / name
-        if Path(name).name != name or not path.is_file() or sha256_file(path) != digest:
+        if not path.is_file() or sha256_file(path) != digest:
             raise ModelArtifactError(FRONT_END_CHECKSUM_MESSAGE.format(path=path))
     return params
+
+
+def _is_plain_name(name: object) -> bool:
+    """A file or folder name with no path in it: nothing an artifact names may lie outside it."""
+    return isinstance(name, str) and name not in ("", ".", "..") and Path(name).name == name
 
 
 def check_feature_params(params: dict[str, Any], model_dir: Path) -> FeatureParams:

@@ -57,7 +57,7 @@ class FeatureParams:
 SEED_PARAMS = FeatureParams(
     sample_rate=22050, n_mels=40, n_fft=2048, hop_length=512, fmin=0.0, window_s=1.0, window_hop_s=1.0
 )
-# The features each network reads (ml.model.BUILDERS builds them; ml.recipes trains them).
+# The features each network reads (ml.training.model.BUILDERS builds them; ml.training.recipes trains them).
 NETWORK_FEATURES: dict[str, FeatureParams] = {
     "seed": SEED_PARAMS,
 }
@@ -73,14 +73,19 @@ class WindowedFeatures:
 
 def to_model_rate(samples: np.ndarray, sample_rate: int, params: FeatureParams) -> np.ndarray:
     """Mix to mono (channels first or last) and resample to the model's rate."""
+    return to_mono_at(samples, sample_rate, params.sample_rate)
+
+
+def to_mono_at(samples: np.ndarray, sample_rate: int, target_rate: int) -> np.ndarray:
+    """Mix to mono (channels first or last) and resample to `target_rate`, float32."""
     samples = np.asarray(samples, dtype=np.float32)
     if samples.ndim == 2:
         channel_axis = 0 if samples.shape[0] < samples.shape[1] else 1
         samples = samples.mean(axis=channel_axis)
-    if sample_rate != params.sample_rate:
-        import librosa  # here, not at import: the accelerator machine trains from cached features without it
+    if sample_rate != target_rate:
+        import librosa  # here, not at import: decoding at the model's rate (the upload path) needs none
 
-        samples = librosa.resample(samples, orig_sr=sample_rate, target_sr=params.sample_rate, res_type="soxr_hq")
+        samples = librosa.resample(samples, orig_sr=sample_rate, target_sr=target_rate, res_type="soxr_hq")
     return samples.astype(np.float32, copy=False)
 
 

@@ -31,6 +31,7 @@ from ml.pipelines import LogMelPipeline, Pipeline, Windows, YamnetPipeline
 from ml.scenes import scene_probabilities
 
 SHAPE_MESSAGE = "The scene model at {path} expects inputs {expected} but its front end gives {actual}."
+FRONT_END_MESSAGE = "The scene model at {path} has a front end that does not load: {reason}."
 TOP_LABELS = 5
 
 
@@ -109,17 +110,24 @@ def load_model(source: str | Path) -> LoadedModel:
 
 
 def _pipeline(metadata: ModelMetadata, model_dir: Path) -> Pipeline:
+    """The artifact's front end; a file the checksums passed but that does not load is still a bad artifact."""
     yamnet = metadata.yamnet
     if yamnet is None:
         return LogMelPipeline(metadata.features, metadata.test_time_shifts)
-    threads = int(os.environ.get("SCENE_INFERENCE_THREADS", "0")) or None
-    return YamnetPipeline(yamnet, model_dir, threads=threads)
+    try:
+        return YamnetPipeline(yamnet, model_dir, threads=_inference_threads())
+    except (ValueError, KeyError, OSError) as exc:
+        raise ModelArtifactError(FRONT_END_MESSAGE.format(path=model_dir, reason=exc)) from exc
+
+
+def _inference_threads() -> int | None:
+    return int(os.environ.get("SCENE_INFERENCE_THREADS", "0")) or None
 
 
 def _configure_threads() -> None:
     import tensorflow as tf
 
-    threads = int(os.environ.get("SCENE_INFERENCE_THREADS", "0"))
+    threads = _inference_threads()
     if threads:
         try:
             tf.config.threading.set_intra_op_parallelism_threads(threads)

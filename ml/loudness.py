@@ -17,6 +17,9 @@ BLOCK_S = 0.1
 RELATIVE_GATE_DB = -10.0
 # Never amplify by more: a clip this far below the target is a noise floor, not a scene.
 MAX_GAIN_DB = 60.0
+# How much quieter than its own level evaluation also hears each recording: a phone with its
+# automatic gain off records real places 15-25 dB below what most published recordings hold.
+QUIETER_DB = 15.0
 
 
 def loudness_dbfs(samples: np.ndarray, sample_rate: int) -> float:

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ml.features import FeatureParams, predict_over_shifts, silent_windows, to_model_rate, windowed_features
+from ml.decoding import SILENCE_PEAK
+from ml.features import FeatureParams, predict_over_shifts, silent_windows, to_mono_at, windowed_features
 from ml.loudness import normalise_loudness
 from ml.yamnet import PATCH_SAMPLES, SAMPLE_RATE, YamnetFrontEnd, YamnetParams, read_class_names
 
@@ -45,7 +46,7 @@ class Pipeline(Protocol):
 
 
 class LogMelPipeline:
-    """Log-mel windows (the proof of concept's baseline and earlier models), with optional time shifts."""
+    """Log-mel windows (the proof of concept's baseline, `--arch seed`), with optional time shifts."""
 
     def __init__(self, params: FeatureParams, test_time_shifts: int = 1) -> None:
         self.params = params
@@ -87,19 +88,20 @@ class YamnetPipeline:
         return (self.params.window_frames, 1024)
 
     def windows(self, samples: np.ndarray, sample_rate: int) -> Windows:
-        audio = normalise_loudness(to_model_rate(samples, sample_rate, _RATE), SAMPLE_RATE, self.params.loudness_dbfs)
+        samples_16k = to_mono_at(samples, sample_rate, SAMPLE_RATE)
+        audio = normalise_loudness(samples_16k, SAMPLE_RATE, self.params.loudness_dbfs)
         with self._lock:
-            frames = self._front_end.run(audio, hop_samples=self.params.hop_samples)
-        silent_frames = _silent_frames(audio, frames.starts_s)
-        starts = frame_window_starts(len(frames.embeddings), self.params)
+            frames = self._front_end.run(audio, stride=self.params.frame_stride)
+        silent_frames = _silent_frames(samples_16k, frames.starts_s)
+        size, hop = self.params.window_frames, self.params.window_hop_frames
+        starts = frame_window_starts(len(frames.embeddings), size, hop)
         duration = audio.size / SAMPLE_RATE
-        size = self.params.window_frames
+        last_frames = [min(start + size, len(frames.starts_s)) - 1 for start in starts]
         return Windows(
-            inputs=window_inputs(frames.embeddings, starts, self.params),
+            inputs=window_inputs(frames.embeddings, starts, size),
             starts_s=frames.starts_s[starts],
-            ends_s=np.minimum(frames.starts_s[np.minimum(np.add(starts, size), len(frames.starts_s)) - 1]
-                              + PATCH_SAMPLES / SAMPLE_RATE, duration),
-            silent=np.array([silent_frames[start : start + size].all() for start in starts]),
+            ends_s=np.minimum(frames.starts_s[last_frames] + PATCH_SAMPLES / SAMPLE_RATE, duration),
+            silent=np.array([silent_frames[start : last + 1].all() for start, last in zip(starts, last_frames)]),
             duration_s=duration,
             heard=self._heard(frames.scores, silent_frames),
         )
@@ -113,26 +115,27 @@ class YamnetPipeline:
         return [(self.class_names[i], round(float(mean[i]), 4)) for i in np.argsort(mean)[::-1][:HEARD_CLASSES]]
 
 
-_RATE = FeatureParams(sample_rate=SAMPLE_RATE)
 
-
-def frame_window_starts(n_frames: int, params: YamnetParams) -> list[int]:
-    """First frame of each window: as few as cover the frames, the last one flush with the end."""
-    size, hop = params.window_frames, params.window_hop_frames
+def frame_window_starts(n_frames: int, size: int, hop: int) -> list[int]:
+    """First frame of each window of `size` frames, `hop` apart: as few as cover, the last flush with the end."""
     if n_frames <= size:
         return [0]
     starts = list(range(0, n_frames - size + 1, hop))
     return starts + [n_frames - size] if starts[-1] + size < n_frames else starts
 
 
-def window_inputs(embeddings: np.ndarray, starts: list[int], params: YamnetParams) -> np.ndarray:
-    """(n, window_frames, 1024) float32 windows from `starts`; a clip shorter than a window repeats its frames."""
-    size = params.window_frames
+def window_inputs(embeddings: np.ndarray, starts: list[int], size: int) -> np.ndarray:
+    """(n, size, 1024) float32 windows from `starts`; a clip shorter than a window repeats its frames."""
     return np.stack(
         [np.resize(embeddings[start : start + size], (size, embeddings.shape[1])) for start in starts]
     ).astype(np.float32)
 
 
-def _silent_frames(audio: np.ndarray, starts_s: np.ndarray) -> np.ndarray:
+def _silent_frames(samples: np.ndarray, starts_s: np.ndarray) -> np.ndarray:
+    """Frames whose patch holds nothing louder than one 16-bit step, judged before normalisation.
+
+    Lossy codecs never decode silence to exact zeros, and normalisation would lift it up to
+    60 dB: the recorded level is what tells digital silence.
+    """
     starts = np.round(starts_s * SAMPLE_RATE).astype(int)
-    return np.array([not np.any(audio[s : s + PATCH_SAMPLES]) for s in starts])
+    return np.array([np.max(np.abs(samples[s : s + PATCH_SAMPLES]), initial=0.0) <= SILENCE_PEAK for s in starts])

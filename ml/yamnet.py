@@ -45,12 +45,14 @@ class YamnetParams:
     def __post_init__(self) -> None:
         if self.name != "yamnet":
             raise ValueError(f"unknown front end {self.name!r}")
-        if min(self.frame_stride, self.window_frames, self.window_hop_frames) < 1:
-            raise ValueError("frame_stride, window_frames and window_hop_frames must be at least 1")
-
-    @property
-    def hop_samples(self) -> int:
-        return FRAME_HOP_SAMPLES * self.frame_stride
+        counts = (self.frame_stride, self.window_frames, self.window_hop_frames)
+        if any(type(count) is not int or count < 1 for count in counts):
+            raise ValueError("frame_stride, window_frames and window_hop_frames must be whole numbers of at least 1")
+        if type(self.loudness_dbfs) not in (int, float) or not -60.0 <= self.loudness_dbfs <= 0.0:
+            raise ValueError(f"loudness_dbfs {self.loudness_dbfs!r} is not a level in dBFS")
+        for name in (self.model_file, self.class_map_file):
+            if type(name) is not str or Path(name).name != name:
+                raise ValueError(f"{name!r} is not a file name inside the artifact")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,20 +72,21 @@ class FrontEndOutput:
     starts_s: np.ndarray  # each frame's start in the clip, seconds
 
 
-def frame_starts(n_samples: int, hop_samples: int) -> np.ndarray:
-    """Start sample of each patch: as few as cover the clip (the last one zero-padded), at least one.
+def frame_starts(n_samples: int, stride: int = 1) -> np.ndarray:
+    """Start sample of each patch on YAMNet's 0.48-s grid, every `stride`-th one, at least one.
 
-    A tail shorter than a quarter of the hop gets no patch of its own: it would be a patch of
-    almost nothing but padding.
+    The grid covers the clip (the last patch zero-padded), but a tail shorter than a quarter of
+    the hop gets no patch of its own: it would be a patch of almost nothing but padding.
+    Training embeds the whole grid and picks every `stride`-th frame; inference computes only
+    those, so both see the same patches.
     """
-    extra = max(0, n_samples - PATCH_SAMPLES - hop_samples // 4)
-    n_frames = 1 + -(-extra // hop_samples)
-    return np.arange(n_frames, dtype=np.int64) * hop_samples
+    extra = max(0, n_samples - PATCH_SAMPLES - FRAME_HOP_SAMPLES // 4)
+    n_frames = 1 + -(-extra // FRAME_HOP_SAMPLES)
+    return np.arange(0, n_frames, stride, dtype=np.int64) * FRAME_HOP_SAMPLES
 
 
-def patches(samples: np.ndarray, hop_samples: int) -> np.ndarray:
-    """(n_frames, PATCH_SAMPLES) float32 patches of 16-kHz mono samples."""
-    starts = frame_starts(samples.size, hop_samples)
+def patches(samples: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(n_frames, PATCH_SAMPLES) float32 patches of 16-kHz mono samples starting at `starts`."""
     padded = np.zeros(int(starts[-1]) + PATCH_SAMPLES, dtype=np.float32)
     padded[: samples.size] = samples[: padded.size]
     return np.stack([padded[s : s + PATCH_SAMPLES] for s in starts])
@@ -124,10 +127,10 @@ class YamnetFrontEnd:
         embedding = self._dequantise(self._interpreter.get_tensor(self._embedding).reshape(EMBEDDING_SIZE))
         return embedding, self._interpreter.get_tensor(self._scores)[0].astype(np.float32)
 
-    def run(self, samples: np.ndarray, *, hop_samples: int = FRAME_HOP_SAMPLES) -> FrontEndOutput:
-        """Embeddings and scores of every patch of 16-kHz mono samples (loudness already normalised)."""
-        starts = frame_starts(samples.size, hop_samples)
-        frames = [self.frame(patch) for patch in patches(samples, hop_samples)]
+    def run(self, samples: np.ndarray, *, stride: int = 1) -> FrontEndOutput:
+        """Embeddings and scores of every `stride`-th patch of 16-kHz mono samples (loudness already normalised)."""
+        starts = frame_starts(samples.size, stride)
+        frames = [self.frame(patch) for patch in patches(samples, starts)]
         return FrontEndOutput(
             embeddings=np.stack([embedding for embedding, _ in frames]),
             scores=np.stack([scores for _, scores in frames]),

@@ -103,11 +103,11 @@ _EXAMPLE_RESULT = {
     "confidence": 0.81,
     "scene_probabilities": {"rain": 0.81, "street": 0.09, "nature": 0.06, "home": 0.04},
     "top_labels": [
-        {"label": "rain", "probability": 0.74},
-        {"label": "thunderstorm", "probability": 0.07},
-        {"label": "engine", "probability": 0.05},
-        {"label": "wind", "probability": 0.04},
-        {"label": "pouring_water", "probability": 0.03},
+        {"label": "rain", "probability": 0.41},
+        {"label": "ambience:rain", "probability": 0.38},
+        {"label": "thunderstorm", "probability": 0.04},
+        {"label": "engine", "probability": 0.03},
+        {"label": "ambience:street", "probability": 0.03},
     ],
     "heard": [
         {"name": "Rain", "score": 0.62},
@@ -117,8 +117,8 @@ _EXAMPLE_RESULT = {
         {"name": "Outside, urban or manmade", "score": 0.05},
     ],
     "timeline": [
-        {"start_s": 0.0, "end_s": 5.0, "top_scene": "rain", "scenes": {"rain": 0.84, "street": 0.08}},
-        {"start_s": 2.5, "end_s": 7.5, "top_scene": "rain", "scenes": {"rain": 0.78, "street": 0.11}},
+        {"start_s": 0.0, "end_s": 4.815, "top_scene": "rain", "scenes": {"rain": 0.84, "street": 0.08}},
+        {"start_s": 2.88, "end_s": 7.695, "top_scene": "rain", "scenes": {"rain": 0.78, "street": 0.11}},
     ],
     "model_version": "yamnet-lstm-v1",
     "processing_ms": 142,

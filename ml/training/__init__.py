@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 
 from ml.artifacts import ModelMetadata, write_artifact
-from ml.augment import augment_batch
-from ml.datasets import ESC50, Dataset
-from ml.evaluation import Evaluation, evaluate_probabilities
-from ml.featurecache import WindowSet, dataset_windows
 from ml.features import mean_over_sound, predict_over_shifts
-from ml.recipes import Recipe
 from ml.scenes import SCENES, default_label_to_scene
+from ml.training.augment import augment_batch
+from ml.training.datasets import ESC50, Dataset
+from ml.training.evaluation import Evaluation, evaluate_probabilities
+from ml.training.featurecache import WindowSet, dataset_windows
+from ml.training.recipes import Recipe
 
 Log = Callable[[str], None]
 
@@ -85,7 +85,7 @@ def train(
     """Train `recipe`'s network on the clips of `train_folds`; evaluate each epoch on `val_folds` (may be empty)."""
     import keras
 
-    from ml.model import build_model
+    from ml.training.model import build_model
 
     configure_tensorflow(seed)
     params = recipe.features

@@ -23,16 +23,24 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.datasets import Dataset
 from ml.decoding import decode_audio
-from ml.loudness import at_level, loudness_dbfs, normalise_loudness
-from ml.yamnet import SAMPLE_RATE, YamnetFrontEnd
+from ml.loudness import (
+    BLOCK_S,
+    MAX_GAIN_DB,
+    QUIETER_DB,
+    RELATIVE_GATE_DB,
+    TARGET_DBFS,
+    at_level,
+    loudness_dbfs,
+    normalise_loudness,
+)
+from ml.training.datasets import Dataset
+from ml.yamnet import FRAME_HOP_SAMPLES, SAMPLE_RATE, YamnetFrontEnd
 
 CACHE_VERSION = 2
 VARIANTS = ("own", "gain1", "gain2", "quiet15")
 TRAINING_VARIANTS = ("own", "gain1", "gain2")
 GAIN_RANGE_DBFS = (-55.0, -10.0)
-QUIETER_DB = 15.0
 
 Log = Callable[[str], None]
 
@@ -97,7 +105,10 @@ def _compute(dataset: Dataset, front_end_path: Path, log: Log) -> EmbeddingSet:
 
 def _cache_key(dataset: Dataset, front_end_path: Path) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps([CACHE_VERSION, VARIANTS, GAIN_RANGE_DBFS, QUIETER_DB]).encode())
+    # Everything that shapes an embedding: the variants, the loudness normalisation, YAMNet's grid.
+    settings = [CACHE_VERSION, VARIANTS, GAIN_RANGE_DBFS, QUIETER_DB, TARGET_DBFS, RELATIVE_GATE_DB, MAX_GAIN_DB,
+                BLOCK_S, FRAME_HOP_SAMPLES]
+    digest.update(json.dumps(settings).encode())
     digest.update(Path(front_end_path).read_bytes())
     for clip in dataset.clips:
         digest.update(f"{clip.filename}\0{clip.path.stat().st_size}\n".encode())

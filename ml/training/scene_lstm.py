@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from ml.datasets import Dataset
 from ml.pipelines import frame_window_starts, window_inputs
-from ml.scenes import SCENES, ambience_label
+from ml.scenes import ESC50_LABEL_TO_SCENE, SCENES, ambience_label
+from ml.training.datasets import Dataset
 from ml.training.embeddings import TRAINING_VARIANTS, EmbeddingSet
 from ml.yamnet import EMBEDDING_SIZE, YamnetParams
 
@@ -40,7 +40,6 @@ class SceneLstmRecipe:
     learning_rate: float = 1e-3
     weight_decay: float = 1e-2
     label_smoothing: float = 0.1
-    mixup_alpha: float = 0.0
     # Windows drawn from each ambience file per epoch: a 4-minute loop and a 10-s one count alike.
     windows_per_file: int = 40
     # The head reads every `frame_stride`-th YAMNet frame (0.96 s apart: half the front end's
@@ -50,25 +49,24 @@ class SceneLstmRecipe:
     window_hop_frames: int = 3
     # Scene probability = label_weight x (label head through the table) + the rest x scene head.
     label_weight: float = 0.5
-    # Heads trained with consecutive seeds and averaged: two of 442,488 parameters fit the 1 M budget.
+    # Heads trained with consecutive seeds and averaged: two of 442,172 parameters fit the 1 M budget.
     ensemble: int = 2
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def front_end(self, model_sha256: str = "", class_map_sha256: str = "", **changes: Any) -> YamnetParams:
-        """The front-end parameters an artifact of this recipe records (checksums given when writing one)."""
-        params = YamnetParams(
+    def front_end(self, model_sha256: str, class_map_sha256: str) -> YamnetParams:
+        """The front-end parameters an artifact of this recipe records."""
+        return YamnetParams(
             model_sha256=model_sha256,
             class_map_sha256=class_map_sha256,
             frame_stride=self.frame_stride,
             window_frames=self.window_frames,
             window_hop_frames=self.window_hop_frames,
         )
-        return replace(params, **changes)
 
 
-# The shipped recipe (ml.recipes.SHIPPED_RECIPE names it): ml/RESULTS.md has its figures.
+# The shipped recipe (ml.training.recipes.SHIPPED_RECIPE names it): ml/RESULTS.md has its figures.
 SCENE_LSTM_RECIPE = SceneLstmRecipe()
 
 
@@ -102,8 +100,8 @@ def frame_sequence(frames: np.ndarray, recipe: SceneLstmRecipe, phase: int = 0) 
 
 def sequence_windows(sequence: np.ndarray, recipe: SceneLstmRecipe, hop: int | None = None) -> np.ndarray:
     """(n, window_frames, 1024) windows covering the sequence, cut as inference cuts them (ml.pipelines)."""
-    params = recipe.front_end(window_hop_frames=hop or recipe.window_hop_frames)
-    return window_inputs(sequence, frame_window_starts(len(sequence), params), params)
+    size = recipe.window_frames
+    return window_inputs(sequence, frame_window_starts(len(sequence), size, hop or recipe.window_hop_frames), size)
 
 
 def build_head(recipe: SceneLstmRecipe, n_labels: int, n_scenes: int, *, seed: int = 0) -> Any:
@@ -231,35 +229,44 @@ class _TrainingPool:
         labels, scenes = sources.labels, sources.scenes
         esc = sources.esc50_embeddings
         # Each ESC-50 clip (5 s) is one window, seen at every level variant and frame phase.
-        self.esc50_views = np.stack(
-            [
-                [sequence_windows(frame_sequence(esc.clip(i, v), recipe, p), recipe)[0] for v in TRAINING_VARIANTS
-                 for p in range(recipe.frame_stride)]
-                for i in esc50_clips
-            ]
-        ) if len(esc50_clips) else np.zeros((0, 1, recipe.window_frames, EMBEDDING_SIZE), np.float32)
+        self.esc50_views = np.stack([self._clip_views(esc.clip, i) for i in esc50_clips]).reshape(
+            len(esc50_clips), -1, recipe.window_frames, EMBEDDING_SIZE
+        )
         self.esc50_labels = np.array([labels.index(sources.esc50.clips[i].label) for i in esc50_clips], dtype=int)
-        label_scene = [scenes.index(_scene_of(label)) for label in labels]
+        label_scene = [scenes.index(ESC50_LABEL_TO_SCENE[label]) for label in labels]
         self.esc50_scenes = np.array([label_scene[k] for k in self.esc50_labels], dtype=int)
-        amb = sources.ambience_embeddings
-        self.ambience_windows = [
-            np.concatenate(
-                [sequence_windows(frame_sequence(amb.clip(f, v), recipe, p), recipe, hop=1) for v in TRAINING_VARIANTS
-                 for p in range(recipe.frame_stride)]
-            )
-            for f in ambience_files
-        ]
+        self.ambience_windows = [self._file_windows(sources.ambience_embeddings.clip, f) for f in ambience_files]
         self.ambience_scenes = [scenes.index(sources.ambience.clips[f].label) for f in ambience_files]
         self.n_labels, self.n_scenes = len(labels), len(scenes)
+
+    def _clip_views(self, clip: Callable[[int, str], np.ndarray], index: int) -> list[np.ndarray]:
+        recipe = self.recipe
+        return [
+            sequence_windows(frame_sequence(clip(index, variant), recipe, phase), recipe)[0]
+            for variant in TRAINING_VARIANTS
+            for phase in range(recipe.frame_stride)
+        ]
+
+    def _file_windows(self, clip: Callable[[int, str], np.ndarray], index: int) -> np.ndarray:
+        """Every window of a recording, one frame apart, at every level variant and frame phase."""
+        recipe = self.recipe
+        return np.concatenate(
+            [
+                sequence_windows(frame_sequence(clip(index, variant), recipe, phase), recipe, hop=1)
+                for variant in TRAINING_VARIANTS
+                for phase in range(recipe.frame_stride)
+            ]
+        )
 
     @property
     def epoch_size(self) -> int:
         return len(self.esc50_views) + len(self.ambience_windows) * self.recipe.windows_per_file
 
     def epoch(self, rng: np.random.Generator) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
-        """One random view of each ESC-50 clip, windows_per_file windows of each file; mixup when asked."""
+        """One random view of each ESC-50 clip and windows_per_file random windows of each file."""
         per_file = self.recipe.windows_per_file
-        esc = self.esc50_views[np.arange(len(self.esc50_views)), rng.integers(self.esc50_views.shape[1], size=len(self.esc50_views))]
+        n_clips, n_views = self.esc50_views.shape[:2]
+        esc = self.esc50_views[np.arange(n_clips), rng.integers(n_views, size=n_clips)]
         ambience = [w[rng.choice(len(w), size=per_file, replace=len(w) < per_file)] for w in self.ambience_windows]
         x = np.concatenate([esc, *ambience]).astype(np.float32)
         n_ambience = per_file * len(self.ambience_windows)
@@ -269,27 +276,5 @@ class _TrainingPool:
         scenes = np.eye(self.n_scenes, dtype=np.float32)[scene_ids]
         # Ambience recordings carry no event label: they teach the scene head only.
         label_weight = np.concatenate([np.ones(len(esc)), np.zeros(n_ambience)]).astype(np.float32)
-        if self.recipe.mixup_alpha > 0:
-            x, labels, scenes, label_weight = _mixup(rng, self.recipe.mixup_alpha, x, labels, scenes, label_weight)
         return x, [labels, scenes], [label_weight, np.ones(len(x), dtype=np.float32)]
 
-
-def _mixup(
-    rng: np.random.Generator, alpha: float, x: np.ndarray, labels: np.ndarray, scenes: np.ndarray, weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    lam = rng.beta(alpha, alpha, size=len(x)).astype(np.float32)
-    lam = np.maximum(lam, 1.0 - lam)  # the first of each pair leads
-    other = rng.permutation(len(x))
-
-    def mix(a: np.ndarray) -> np.ndarray:
-        shape = (-1,) + (1,) * (a.ndim - 1)
-        return lam.reshape(shape) * a + (1.0 - lam.reshape(shape)) * a[other]
-
-    # A pair teaches the label head only when both of its clips have a label.
-    return mix(x), mix(labels), mix(scenes), weight * weight[other]
-
-
-def _scene_of(label: str) -> str:
-    from ml.scenes import ESC50_LABEL_TO_SCENE
-
-    return ESC50_LABEL_TO_SCENE[label]

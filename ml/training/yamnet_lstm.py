@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from ml.artifacts import ModelMetadata, sha256_file, write_artifact
-from ml.datasets import AMBIENCE, ESC50, read_metadata
 from ml.errors import MetadataError
-from ml.evaluation import evaluate_probabilities
-from ml.scenes import SCENES, default_label_to_scene
+from ml.scenes import SCENES, default_label_to_scene, scene_probabilities
 from ml.training import ESC50_ATTRIBUTION, library_versions, save_inference_model
+from ml.training.datasets import AMBIENCE, ESC50, read_metadata
 from ml.training.embeddings import dataset_embeddings
+from ml.training.evaluation import evaluate_probabilities
 from ml.training.scene_lstm import (
     SceneLstmRecipe,
     Sources,
@@ -75,6 +75,9 @@ def train_serving_model(
     files = np.arange(len(sources.ambience.clips)) if ambience_files is None else ambience_files
     clips = sources.esc50.clip_indices(esc50_folds)
     validation = sources.esc50.clip_indices(val_folds) if val_folds else None
+    for folds, found in ((esc50_folds, clips), (val_folds, validation)):
+        if folds and found is not None and len(found) == 0:
+            raise MetadataError(f"{sources.esc50.metadata_path}: no clips in folds {sorted(folds)}")
     heads = train_heads(
         sources, esc50_clips=clips, ambience_files=files, recipe=recipe, seed=seed, log=log,
         validation_clips=validation,
@@ -87,7 +90,10 @@ def window_probabilities(model: Any, windows: np.ndarray) -> np.ndarray:
 
 
 def recording_probabilities(model: Any, frames: np.ndarray, recipe: SceneLstmRecipe) -> np.ndarray:
-    """A recording's output vector: the mean over its windows, as inference computes it."""
+    """A recording's output vector: the mean over its windows, cut as inference cuts them.
+
+    Inference leaves out windows of pure digital silence; the recordings scored here hold none.
+    """
     return window_probabilities(model, sequence_windows(frame_sequence(frames, recipe), recipe)).mean(axis=0)
 
 
@@ -150,9 +156,7 @@ def crossvalidate_ambience(
 
 
 def top_scene(probs: np.ndarray, outputs: list[str]) -> str:
-    scenes: dict[str, float] = {}
-    for label, scene in default_label_to_scene(outputs).items():
-        scenes[scene] = scenes.get(scene, 0.0) + float(probs[outputs.index(label)])
+    scenes = scene_probabilities(dict(zip(outputs, probs.tolist(), strict=True)), default_label_to_scene(outputs))
     return max(scenes, key=scenes.__getitem__)
 
 
@@ -170,14 +174,14 @@ def ambience_summary(results: list[FileResult]) -> dict[str, Any]:
 
 def save_scene_model(
     model: Any, sources: Sources, *, output: Path, recipe: SceneLstmRecipe, seed: int, esc50_folds: set[int],
-    front_end_dir: Path, seconds: float, val_folds: set[int] | None = None,
+    front_end_dir: Path, seconds: float, val_folds: set[int] | None = None, version: str | None = None,
 ) -> Path:
     """Write the artifact: the head, YAMNet with its class map, licence and notice, metadata, attribution."""
     outputs = sources.output_labels
     folds_text = ",".join(map(str, sorted(esc50_folds)))
     front_end = recipe.front_end(sha256_file(front_end_dir / MODEL_FILE), sha256_file(front_end_dir / CLASS_MAP_FILE))
     metadata = ModelMetadata(
-        version=output.name,
+        version=version or output.name,
         arch=ARCH,
         labels=outputs,
         label_to_scene=default_label_to_scene(outputs),

@@ -110,11 +110,18 @@ def _decode(recording: Recording) -> DecodedAudio:
         raise NoAudioError()
     with recording.file.open("rb") as handle:
         data = handle.read()
-    return decode_audio(data, max_duration_s=settings.SCENES_MAX_DURATION_S)
+    # Decoded straight to the model's rate, with the resampler its training data went through.
+    return decode_audio(data, target_sr=_model_sample_rate(), max_duration_s=settings.SCENES_MAX_DURATION_S)
+
+
+def _model_sample_rate() -> int:
+    # Imported here: ml.inference loads TensorFlow, which only worker children may do.
+    from ml.inference import get_model
+
+    return get_model().sample_rate
 
 
 def _classify(samples: Any, sample_rate: int) -> Any:
-    # Imported here: ml.inference loads TensorFlow, which only worker children may do.
     from ml.inference import classify_samples
 
     return classify_samples(samples, sample_rate, label_to_scene=admin_label_to_scene())

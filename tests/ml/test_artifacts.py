@@ -161,7 +161,7 @@ def test_the_classify_command_prints_scenes_labels_and_timeline(model_dir: Path,
 def test_django_start_up_and_the_inference_module_do_not_import_tensorflow() -> None:
     code = (
         "import django, sys; django.setup(); "
-        "import ml.inference, ml.decoding, ml.artifacts, ml.features, ml.scenes, ml.datasets; "
+        "import ml.inference, ml.decoding, ml.artifacts, ml.features, ml.scenes, ml.training.datasets; "
         "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     )
     env = {"DJANGO_SETTINGS_MODULE": "soundscapify.settings.test", "PATH": "/usr/bin:/bin"}

@@ -1,4 +1,4 @@
-"""ml.augment: each transform the seed recipe trains with."""
+"""ml.training.augment: each transform the seed recipe trains with."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ml.augment import Augmentation, augment_batch
+from ml.training.augment import Augmentation, augment_batch
 
 FLOOR_DB = -100.0
 NO_AUGMENTATION = Augmentation(

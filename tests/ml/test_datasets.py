@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from ml.datasets import ESC50, TAU, TRAIN_ONLY_FOLD, parse_folds, read_metadata
 from ml.errors import MetadataError
+from ml.training.datasets import ESC50, TAU, TRAIN_ONLY_FOLD, parse_folds, read_metadata
 
 
 def test_it_reads_the_esc50_layout(tmp_path: Path) -> None:

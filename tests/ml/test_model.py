@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ml.features import NETWORK_FEATURES, SEED_PARAMS
-from ml.recipes import RECIPES
+from ml.training.recipes import RECIPES
 
 
 @pytest.mark.parametrize("network", sorted(NETWORK_FEATURES))
 def test_each_network_takes_its_own_feature_windows_and_outputs_label_probabilities(network: str) -> None:
-    from ml.model import build_model
+    from ml.training.model import build_model
 
     params = NETWORK_FEATURES[network]
     model = build_model(network, 50, params)
@@ -20,13 +20,13 @@ def test_each_network_takes_its_own_feature_windows_and_outputs_label_probabilit
 
 
 def test_every_recipe_trains_a_network_that_exists() -> None:
-    from ml.model import BUILDERS
+    from ml.training.model import BUILDERS
 
     assert {recipe.network for recipe in RECIPES.values()} <= set(BUILDERS) == set(NETWORK_FEATURES)
 
 
 def test_the_seed_network_is_the_proof_of_concept_s_on_its_features() -> None:
-    from ml.model import build_model
+    from ml.training.model import build_model
 
     model = build_model("seed", 50, SEED_PARAMS)
 
@@ -36,7 +36,7 @@ def test_the_seed_network_is_the_proof_of_concept_s_on_its_features() -> None:
 
 
 def test_an_unknown_network_is_refused() -> None:
-    from ml.model import build_model
+    from ml.training.model import build_model
 
     with pytest.raises(KeyError):
         build_model("no-such-network", 50, SEED_PARAMS)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import load_command_class
 
 from ml.artifacts import load_metadata
-from ml.recipes import SHIPPED_RECIPE
+from ml.training.recipes import SHIPPED_RECIPE
 from ml.training.scene_lstm import SCENE_LSTM_RECIPE
 
 SHIPPED = Path(settings.BASE_DIR) / "ml" / "artifacts" / "current"

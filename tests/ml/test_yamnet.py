@@ -56,15 +56,20 @@ def tone(seconds: float, amplitude: float) -> np.ndarray:
 
 
 def test_frames_cover_the_clip_with_the_last_one_padded() -> None:
-    assert list(frame_starts(PATCH_SAMPLES, 7680)) == [0]
-    assert list(frame_starts(PATCH_SAMPLES + 1000, 7680)) == [0]
-    assert list(frame_starts(PATCH_SAMPLES + 2000, 7680)) == [0, 7680]
-    assert len(frame_starts(10 * SAMPLE_RATE, 15360)) == 11
-    assert len(frame_starts(100, 15360)) == 1
+    assert list(frame_starts(PATCH_SAMPLES)) == [0]
+    assert list(frame_starts(PATCH_SAMPLES + 1000)) == [0]  # under a quarter of a hop: no patch of its own
+    assert list(frame_starts(PATCH_SAMPLES + 2000)) == [0, 7680]
+    assert len(frame_starts(10 * SAMPLE_RATE)) == 20
+    assert len(frame_starts(100)) == 1
+
+
+def test_every_other_frame_is_the_same_grid_that_training_picks_from() -> None:
+    for n_samples in range(PATCH_SAMPLES - 100, 40 * SAMPLE_RATE, 997):
+        assert list(frame_starts(n_samples, stride=2)) == list(frame_starts(n_samples)[::2])
 
 
 def test_it_gives_an_embedding_and_audioset_scores_per_frame(front_end: YamnetFrontEnd) -> None:
-    output = front_end.run(tone(3.0, 0.1), hop_samples=15360)
+    output = front_end.run(tone(3.0, 0.1), stride=2)
 
     assert output.embeddings.shape == (3, EMBEDDING_SIZE)
     assert output.scores.shape == (3, N_CLASSES)

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from ml import inference
 from ml.artifacts import FRONT_END_CHECKSUM_MESSAGE, load_metadata
 from ml.errors import ModelArtifactError
-from ml.recipes import SHIPPED_RECIPE
 from ml.scenes import SCENES, ambience_label
+from ml.training.recipes import SHIPPED_RECIPE
 from ml.yamnet import CLASS_MAP_FILE, MODEL_FILE, read_class_names
 from tests.ml.audio_helpers import encode
 from tests.ml.conftest import synth_clip
@@ -50,9 +50,10 @@ def test_a_loaded_yamnet_model_reports_scenes_timeline_and_what_it_heard(yamnet_
     result = inference.classify_samples(samples, 16000, model=loaded)
 
     assert sum(result.scene_probabilities.values()) == pytest.approx(1.0, abs=1e-4)
-    # 13 frames 0.96 s apart, in windows of 5 frames 3 apart, the last one flush with the end.
-    assert [window["start_s"] for window in result.timeline] == [0.0, 2.88, 5.76, 7.68]
-    assert result.timeline[0]["start_s"] == 0.0 and result.timeline[-1]["end_s"] == pytest.approx(12.0)
+    # 12 frames 0.96 s apart, in windows of 5 frames 3 apart, the last one flush with the end.
+    assert [window["start_s"] for window in result.timeline] == [0.0, 2.88, 5.76, 6.72]
+    # The last patch (10.56 s) ends 0.975 s later; the 0.465 s after it fall between patches.
+    assert result.timeline[-1]["end_s"] == pytest.approx(11.535)
     names = read_class_names(yamnet_artifact / CLASS_MAP_FILE)
     assert len(result.heard) == 5 and all(name in names for name, _ in result.heard)
     assert result.heard == sorted(result.heard, key=lambda item: -item[1])
@@ -79,14 +80,55 @@ def test_loading_refuses_a_tampered_front_end(yamnet_artifact: Path, tmp_path: P
     assert str(caught.value) == FRONT_END_CHECKSUM_MESSAGE.format(path=front_end)
 
 
-def test_loading_refuses_a_front_end_file_outside_the_artifact(yamnet_artifact: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("field", ["model_file", "weights_file"])
+def test_loading_refuses_a_file_outside_the_artifact_even_with_the_right_checksum(
+    yamnet_artifact: Path, tmp_path: Path, field: str
+) -> None:
     changed = shutil.copytree(yamnet_artifact, tmp_path / "changed")
     meta = json.loads((changed / "metadata.json").read_text())
-    meta["front_end"]["model_file"] = "../elsewhere/yamnet.tflite"
+    original = meta["front_end"]["model_file"] if field == "model_file" else meta["weights_file"]
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copyfile(changed / original, tmp_path / "elsewhere" / original)
+    (changed / original).unlink()
+    if field == "model_file":
+        meta["front_end"]["model_file"] = f"../elsewhere/{original}"
+    else:
+        meta["weights_file"] = f"../elsewhere/{original}"
     (changed / "metadata.json").write_text(json.dumps(meta))
 
     with pytest.raises(ModelArtifactError):
         inference.load_model(changed)
+
+
+def test_the_windows_inference_cuts_are_the_ones_training_learned_from(yamnet_artifact: Path) -> None:
+    """For clips of many lengths: the same YAMNet frames, the same windows, the same padding."""
+    from ml.loudness import normalise_loudness
+    from ml.training.scene_lstm import SCENE_LSTM_RECIPE, frame_sequence, sequence_windows
+
+    loaded = inference.load_model(yamnet_artifact)
+    rng = np.random.default_rng(6)
+    for seconds in (1.0, 1.22, 2.3, 4.8, 5.0, 7.3, 10.0, 12.0):
+        samples = synth_clip("rain", seconds, 16000, rng)
+        # Training: YAMNet's whole 0.48-s grid on the normalised clip, then every other frame.
+        grid = loaded.pipeline._front_end.run(normalise_loudness(samples, 16000))  # type: ignore[attr-defined]
+        expected = sequence_windows(frame_sequence(grid.embeddings, SCENE_LSTM_RECIPE), SCENE_LSTM_RECIPE)
+
+        windows = loaded.pipeline.windows(samples, 16000)
+
+        np.testing.assert_allclose(windows.inputs, expected, atol=1e-6, err_msg=f"{seconds} s")
+        assert windows.ends_s[-1] <= seconds + 1e-9
+
+
+def test_windows_of_digital_silence_are_left_out_of_the_clip(yamnet_artifact: Path) -> None:
+    loaded = inference.load_model(yamnet_artifact)
+    sound = synth_clip("siren", 4.0, 16000, np.random.default_rng(7))
+    samples = np.concatenate([sound, np.zeros(9 * 16000, dtype=np.float32)])
+
+    windows, window_probs, clip = inference.clip_probabilities(loaded, samples, 16000)
+
+    assert not windows.silent[0] and windows.silent[-1]
+    np.testing.assert_allclose(clip, window_probs[~windows.silent].mean(axis=0), atol=1e-6)
+    assert not np.allclose(clip, window_probs.mean(axis=0), atol=1e-4)
 
 
 def test_the_classify_command_keeps_top_scene_and_adds_what_it_heard(

@@ -5,7 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from ml.datasets import TAU, read_metadata
+from ml.training.datasets import TAU, read_metadata
 from recommendations.services.feedback import scene_correction_set
 from tests.recommendations.factories import RecordingFactory
 

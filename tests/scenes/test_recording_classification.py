@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ class FakeResult:
     )
     model_version: str = "fake-1"
     processing_ms: int = 12
-    heard: list[tuple[str, float]] = field(default_factory=lambda: [("Vehicle", np.float32(0.6)), ("Speech", 0.2)])
+    heard: list[tuple[str, Any]] = field(default_factory=lambda: [("Vehicle", np.float32(0.6)), ("Speech", 0.2)])
 
 
 @pytest.fixture
@@ -55,6 +56,12 @@ def classifier(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
 
     monkeypatch.setattr(classification, "_classify", classify)
     return calls
+
+
+@pytest.fixture(autouse=True)
+def model_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in model's rate: decoding here never loads the real model."""
+    monkeypatch.setattr(classification, "_model_sample_rate", lambda: 16000)
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ml.datasets import Dataset, parse_folds, read_metadata
 from ml.errors import MetadataError
+from ml.training.datasets import Dataset, parse_folds, read_metadata
 
 if TYPE_CHECKING:
-    from ml.recipes import Recipe
+    from ml.training.recipes import Recipe
     from ml.training.scene_lstm import SceneLstmRecipe, Sources
 
 
@@ -39,10 +39,10 @@ def positive_int(text: str) -> int:
 
 def add_recipe_arguments(parser: argparse.ArgumentParser) -> None:
     """--arch, the options that `recipe_for` reads, and --seed: the same in every command that trains."""
-    from ml.recipes import RECIPES, SHIPPED_RECIPE
+    from ml.training.recipes import RECIPES, SHIPPED_RECIPE
 
     parser.add_argument(
-        "--arch", default=SHIPPED_RECIPE, choices=sorted([SHIPPED_RECIPE, *RECIPES]), help="a recipe (ml.recipes)"
+        "--arch", default=SHIPPED_RECIPE, choices=sorted([SHIPPED_RECIPE, *RECIPES]), help="a recipe (ml.training.recipes)"
     )
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default: the recipe's)")
     parser.add_argument(
@@ -100,14 +100,13 @@ def load_yamnet_sources(options: dict[str, Any], log: Any) -> Sources:
         raise CommandError(str(exc)) from exc
 
 
-def recipe_for(arch: str, options: dict[str, Any], *, n_labels: int) -> Recipe:
+def recipe_for(arch: str, options: dict[str, Any]) -> Recipe:
     """`arch`'s recipe with the command's --epochs and --time-shifts; refuses --ensemble above 1.
 
-    A log-mel recipe trains one network: only the shipped recipe averages several. `n_labels` is
-    unused since the parameter budget check went with the ensembles of log-mel networks.
+    A log-mel recipe trains one network: only the shipped recipe averages several.
     """
-    from ml.recipes import RECIPES, SHIPPED_RECIPE, with_overrides
     from ml.training import configure_threads
+    from ml.training.recipes import RECIPES, SHIPPED_RECIPE, with_overrides
 
     if options["ensemble"] not in (None, 1):
         raise CommandError(f"--ensemble: {arch} trains one network; only {SHIPPED_RECIPE} averages several")
@@ -133,14 +132,16 @@ def crossvalidation_folds(options: dict[str, Any]) -> tuple[list[int], list[int]
     return sorted(parse_folds(options["folds"])), held_out
 
 
-def report_crossvalidation(command: BaseCommand, result: dict[str, Any], name: str, options: dict[str, Any]) -> None:
-    """Write `result` to --output if given, and print it as JSON (--json) or as one line of mean figures."""
+def report_crossvalidation(command: BaseCommand, result: dict[str, Any], options: dict[str, Any], summary: str) -> None:
+    """Write `result` to --output if given, and print it as JSON (--json) or as the `summary` line."""
     text = json.dumps(result)
     if options["output"]:
         Path(options["output"]).write_text(text + "\n")
-    command.stdout.write(
-        text
-        if options["json"]
-        else f"{name}: mean accuracy {result['mean_accuracy']:.4f} ± {result['std_accuracy']:.4f}, "
-        f"mean scene accuracy {result['mean_scene_accuracy']:.4f}, pooled {result['pooled']}"
-    )
+    command.stdout.write(text if options["json"] else summary)
+
+
+def refuse_options(options: dict[str, Any], names: tuple[str, ...], recipe: str) -> None:
+    """A CommandError naming the first of `names` that was given but means nothing to `recipe`."""
+    for name in names:
+        if options.get(name) not in (None, False, ""):
+            raise CommandError(f"--{name.replace('_', '-')} does not apply to {recipe}")

@@ -1,4 +1,4 @@
-"""manage.py classify_audio FILE: scene probabilities, top labels and timeline of any recording."""
+"""manage.py classify_audio FILE: scene probabilities, top labels, what it heard and timeline of any recording."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ class Command(BaseCommand):
         for scene, p in sorted(result.scene_probabilities.items(), key=lambda kv: -kv[1]):
             self.stdout.write(f"  {scene:<12} {p:6.1%}")
         self.stdout.write("top labels: " + ", ".join(f"{label} {p:.1%}" for label, p in result.top_labels))
+        if result.heard:
+            self.stdout.write("heard: " + ", ".join(f"{name} {score:.1%}" for name, score in result.heard))
         self.stdout.write("timeline:")
         for window in result.timeline:
             p = window["scenes"][window["top_scene"]]

@@ -8,7 +8,6 @@ recipes (--arch seed) are scored on the dataset's folds.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +23,11 @@ from ml.management.commands._dataset import (
     load_yamnet_sources,
     read_dataset,
     recipe_for,
+    refuse_options,
     report_crossvalidation,
     scene_lstm_recipe,
 )
-from ml.recipes import SHIPPED_RECIPE
+from ml.training.recipes import SHIPPED_RECIPE
 
 
 class Command(BaseCommand):
@@ -62,6 +62,7 @@ class Command(BaseCommand):
         from ml.training import configure_tensorflow
         from ml.training.yamnet_lstm import ambience_summary, crossvalidate_ambience, crossvalidate_esc50
 
+        refuse_options(options, ("store_dir", "time_shifts"), SHIPPED_RECIPE)
         sources = load_yamnet_sources(options, log)
         configure_tensorflow(options["seed"])
         recipe = scene_lstm_recipe(options)
@@ -70,25 +71,30 @@ class Command(BaseCommand):
             if files and not all(0 <= f < len(sources.ambience.clips) for f in files):
                 raise CommandError(f"--files: rows 1 to {len(sources.ambience.clips)}")
             results = crossvalidate_ambience(sources, recipe=recipe, seed=options["seed"], files=files, log=log)
-            self._report({"arch": SHIPPED_RECIPE, "ambience": ambience_summary(results)}, options)
+            summary = ambience_summary(results)
+            line = (
+                f"{SHIPPED_RECIPE}: {summary['n_files']} files held out one at a time, scene accuracy "
+                f"{summary['scene_accuracy_own']:.4f} at their own level, {summary['scene_accuracy_quiet15']:.4f} "
+                "15 dB quieter"
+            )
+            report_crossvalidation(self, {"arch": SHIPPED_RECIPE, "ambience": summary}, options, line)
             return
         folds, held_out = crossvalidation_folds(options)
         result = crossvalidate_esc50(sources, folds=held_out or folds, all_folds=folds, recipe=recipe,
                                      seed=options["seed"], log=log)
-        self._report({"arch": SHIPPED_RECIPE, "esc50": result}, options)
-
-    def _report(self, result: dict[str, Any], options: dict[str, Any]) -> None:
-        text = json.dumps(result)
-        if options["output"]:
-            Path(options["output"]).write_text(text + "\n")
-        self.stdout.write(text if options["json"] else json.dumps(result, indent=2))
+        line = (
+            f"{SHIPPED_RECIPE}: accuracy {result['accuracy']:.4f} ± {result['std_accuracy']:.4f}, "
+            f"scene accuracy {result['scene_accuracy']:.4f} ± {result['std_scene_accuracy']:.4f}, "
+            f"macro-F1 {result['macro_f1']:.4f} over folds {result['folds']}"
+        )
+        report_crossvalidation(self, {"arch": SHIPPED_RECIPE, "esc50": result}, options, line)
 
     def _log_mel(self, options: dict[str, Any], log: Any) -> None:
-        from ml.crossvalidation import crossvalidate
+        from ml.training.crossvalidation import crossvalidate
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
-        recipe = recipe_for(arch, options, n_labels=len(dataset.labels))
+        recipe = recipe_for(arch, options)
         folds, held_out = crossvalidation_folds(options)
         try:
             result = crossvalidate(
@@ -98,4 +104,8 @@ class Command(BaseCommand):
             )
         except MetadataError as exc:  # a held-out fold without clips, refused before training
             raise CommandError(str(exc)) from exc
-        report_crossvalidation(self, result, arch, options)
+        summary = (
+            f"{arch}: mean accuracy {result['mean_accuracy']:.4f} ± {result['std_accuracy']:.4f}, "
+            f"mean scene accuracy {result['mean_scene_accuracy']:.4f}, pooled {result['pooled']}"
+        )
+        report_crossvalidation(self, result, options, summary)

@@ -14,12 +14,10 @@ import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ml.datasets import AMBIENCE, Dataset, parse_folds
 from ml.decoding import decode_audio
 from ml.errors import AudioError, ModelArtifactError
 from ml.management.commands._dataset import read_dataset
-
-QUIETER_DB = 15.0
+from ml.training.datasets import AMBIENCE, Dataset, parse_folds
 
 
 class Command(BaseCommand):
@@ -54,7 +52,7 @@ class Command(BaseCommand):
             printer(result)
 
     def _ambience(self, loaded: Any, dataset: Dataset, folds: set[int]) -> dict[str, Any]:
-        from ml.loudness import at_level, loudness_dbfs
+        from ml.loudness import QUIETER_DB, at_level, loudness_dbfs
 
         files = []
         for clip in dataset.select(folds):
@@ -79,8 +77,8 @@ class Command(BaseCommand):
         }
 
     def _labelled(self, loaded: Any, dataset: Dataset, folds: set[int], plot: str | None) -> dict[str, Any]:
-        from ml.evaluation import evaluate_probabilities, plot_confusion
         from ml.inference import clip_probabilities
+        from ml.training.evaluation import evaluate_probabilities, plot_confusion
 
         outputs = loaded.metadata.labels
         columns = [i for i, label in enumerate(outputs) if label in dataset.labels]

@@ -9,16 +9,18 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ml.datasets import parse_folds
+from ml.errors import MetadataError
 from ml.management.commands._dataset import (
     add_recipe_arguments,
     add_yamnet_arguments,
     load_yamnet_sources,
     read_dataset,
     recipe_for,
+    refuse_options,
     scene_lstm_recipe,
 )
-from ml.recipes import SHIPPED_RECIPE
+from ml.training.datasets import parse_folds
+from ml.training.recipes import SHIPPED_RECIPE
 
 
 class Command(BaseCommand):
@@ -41,7 +43,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-cache", action="store_true", help="do not read or write the feature cache")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # TensorFlow is imported here, never when Django starts.
         from ml.artifacts import set_current
 
         log = lambda line: self.stdout.write(line) or self.stdout.flush()  # noqa: E731 - progress as it happens
@@ -54,9 +55,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"wrote {output} {summary}"))
 
     def _train_scene_lstm(self, options: dict[str, Any], log: Any) -> tuple[Path, str]:
+        # TensorFlow is imported by these, never when Django starts.
         from ml.training import configure_tensorflow
         from ml.training.yamnet_lstm import save_scene_model, train_serving_model
 
+        refuse_options(options, ("checkpoint_dir", "time_shifts"), SHIPPED_RECIPE)
         sources = load_yamnet_sources(options, log)  # reads both metadata files first: a bad row fails fast
         configure_tensorflow(options["seed"])
         recipe = scene_lstm_recipe(options)
@@ -64,13 +67,17 @@ class Command(BaseCommand):
         if folds & val_folds:
             raise CommandError("--train-folds and --val-folds overlap")
         started = time.monotonic()
-        model = train_serving_model(
-            sources, esc50_folds=folds, recipe=recipe, seed=options["seed"], log=log, val_folds=val_folds
-        )
+        try:
+            model = train_serving_model(
+                sources, esc50_folds=folds, recipe=recipe, seed=options["seed"], log=log, val_folds=val_folds
+            )
+        except MetadataError as exc:  # folds without clips, refused before training
+            raise CommandError(str(exc)) from exc
         seconds = time.monotonic() - started
         output = save_scene_model(
             model, sources, output=Path(options["output"]), recipe=recipe, seed=options["seed"], esc50_folds=folds,
             front_end_dir=Path(options["front_end_dir"]), seconds=seconds, val_folds=val_folds,
+            version=options["model_version"],
         )
         return output, f"in {seconds:.0f} s ({model.count_params():,} parameters in the head)"
 
@@ -79,7 +86,7 @@ class Command(BaseCommand):
 
         dataset = read_dataset(options["metadata"], options["audio_dir"])
         arch = options["arch"]
-        recipe = recipe_for(arch, options, n_labels=len(dataset.labels))
+        recipe = recipe_for(arch, options)
         train_folds, val_folds = parse_folds(options["train_folds"]), parse_folds(options["val_folds"])
         cache_dir = None if options["no_cache"] else Path(settings.BASE_DIR) / "var" / "cache" / "features"
         result = train_ensemble(

@@ -1,6 +1,6 @@
 """Training recipes of the log-mel networks: which network to train, on which features, and how.
 
-A recipe names its network (ml.model.BUILDERS); the network fixes the features it reads
+A recipe names its network (ml.training.model.BUILDERS); the network fixes the features it reads
 (ml.features.NETWORK_FEATURES). The commands' `--arch` is a recipe's name, or the shipped
 recipe's (SHIPPED_RECIPE, whose recipe lives in ml.training.scene_lstm), and so are the
 artifacts' `arch` and the cross-validation store's file names. Free of TensorFlow: the
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from ml.augment import Augmentation
 from ml.features import NETWORK_FEATURES, FeatureParams
+from ml.training.augment import Augmentation
 
 
 @dataclass(frozen=True)

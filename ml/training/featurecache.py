@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.datasets import Clip, Dataset
 from ml.errors import AudioError
 from ml.features import FeatureParams, windowed_features
+from ml.training.datasets import Clip, Dataset
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from ml.datasets import Dataset
 from ml.errors import MetadataError
-from ml.featurecache import dataset_windows
-from ml.recipes import Recipe
 from ml.training import Log, evaluate_on, label_indices, predict_clips, save_inference_model, train
+from ml.training.datasets import Dataset
+from ml.training.featurecache import dataset_windows
+from ml.training.recipes import Recipe
 
 # One fold's clip probabilities, label indices and summary (accuracy, scene accuracy, ...).
 FoldResult = tuple[np.ndarray, np.ndarray, dict[str, Any]]

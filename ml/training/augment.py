@@ -1,7 +1,7 @@
 """Augmentation in the log-mel domain, so that features are computed once per clip.
 
 Time shift (circular roll), gain (a dB offset), mixup (in the power domain, where sounds add)
-and SpecAugment time and frequency masks: what the seed recipe (ml.recipes) trains with.
+and SpecAugment time and frequency masks: what the seed recipe (ml.training.recipes) trains with.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ml.errors import MetadataError
+from ml.scenes import SCENES
 
 ESC50 = "esc50"
 TAU = "tau"
@@ -111,10 +112,12 @@ def _columns(header: str) -> set[str]:
 
 
 def _read_ambience(path: Path, text: str, audio_dir: Path) -> tuple[list[Clip], list[str]]:
-    clips = [
-        Clip(row["filename"], _audio_path(audio_dir, row["filename"]), row["scene"], fold)
-        for fold, (_, row) in enumerate(_rows(path, text, ",", AMBIENCE_COLUMNS), start=1)
-    ]
+    clips = []
+    for fold, (line, row) in enumerate(_rows(path, text, ",", AMBIENCE_COLUMNS), start=1):
+        if row["scene"] not in SCENES:
+            reason = f"scene {row['scene']!r} is none of {', '.join(SCENES)}"
+            raise MetadataError(BAD_ROW_MESSAGE.format(path=path, line=line, reason=reason))
+        clips.append(Clip(row["filename"], _audio_path(audio_dir, row["filename"]), row["scene"], fold))
     return clips, sorted({c.label for c in clips})
 
 

@@ -317,7 +317,7 @@ def save_model(
         attribution=ESC50_ATTRIBUTION.format(folds=folds_text) if dataset.layout == ESC50 else "",
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    extra = {"ATTRIBUTION.md": _attribution_file(dataset, metadata.attribution)} if metadata.attribution else {}
+    extra = {"ATTRIBUTION.md": attribution_file(dataset, metadata.attribution)} if metadata.attribution else {}
     return write_artifact(output, metadata, lambda path: save_inference_model(result.model, path), extra)
 
 
@@ -330,7 +330,8 @@ def save_inference_model(model: Any, path: Path) -> None:
     bare.save(path)
 
 
-def _attribution_file(dataset: Dataset, attribution: str) -> str:
+def attribution_file(dataset: Dataset, attribution: str) -> str:
+    """ATTRIBUTION.md: `attribution`, then the dataset's LICENSE file (ESC-50's per-clip credits) when it has one."""
     license_file = dataset.metadata_path.parent / "LICENSE"
     credits = license_file.read_text(encoding="utf-8") if license_file.is_file() else ""
     return f"# Attribution\n\n{attribution}\n\n{credits}"

@@ -229,9 +229,7 @@ class _TrainingPool:
         labels, scenes = sources.labels, sources.scenes
         esc = sources.esc50_embeddings
         # Each ESC-50 clip (5 s) is one window, seen at every level variant and frame phase.
-        self.esc50_views = np.stack([self._clip_views(esc.clip, i) for i in esc50_clips]).reshape(
-            len(esc50_clips), -1, recipe.window_frames, EMBEDDING_SIZE
-        )
+        self.esc50_views = np.stack([self._clip_views(esc.clip, i) for i in esc50_clips])
         self.esc50_labels = np.array([labels.index(sources.esc50.clips[i].label) for i in esc50_clips], dtype=int)
         label_scene = [scenes.index(ESC50_LABEL_TO_SCENE[label]) for label in labels]
         self.esc50_scenes = np.array([label_scene[k] for k in self.esc50_labels], dtype=int)

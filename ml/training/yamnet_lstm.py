@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 from ml.artifacts import ModelMetadata, sha256_file, write_artifact
 from ml.errors import MetadataError
 from ml.scenes import SCENES, default_label_to_scene, scene_probabilities
-from ml.training import ESC50_ATTRIBUTION, library_versions, save_inference_model
+from ml.training import ESC50_ATTRIBUTION, attribution_file, library_versions, save_inference_model
 from ml.training.datasets import AMBIENCE, ESC50, read_metadata
 from ml.training.embeddings import dataset_embeddings
 from ml.training.evaluation import evaluate_probabilities
@@ -228,11 +229,10 @@ def _data_record(sources: Sources, esc50_folds: set[int], val_folds: set[int]) -
 
 
 def _attribution(sources: Sources, attribution: str) -> str:
-    esc_license = sources.esc50.metadata_path.parent / "LICENSE"
-    credits = esc_license.read_text(encoding="utf-8") if esc_license.is_file() else ""
     ambience = sources.ambience.metadata_path
     return (
-        f"# Attribution\n\n{attribution}\n\n{credits}\n\n## Ambience recordings\n\n"
+        attribution_file(sources.esc50, attribution)
+        + "\n\n## Ambience recordings\n\n"
         f"The scene head also learned from the ambience recordings listed in {ambience.name} "
         "(each row names its source and licence: Moodist and Blanket sounds, CC0, CC BY, public domain "
         "or the Pixabay Content License). The recordings themselves are not shipped.\n\n"
@@ -241,8 +241,6 @@ def _attribution(sources: Sources, attribution: str) -> str:
 
 
 def _ambience_credits(metadata: Path) -> str:
-    import csv
-
     with open(metadata, newline="", encoding="utf-8") as handle:
         return "".join(f"- {row['filename']}: {row.get('source', '')}, {row.get('license', '')}\n"
                        for row in csv.DictReader(handle))

@@ -9,8 +9,35 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from django.conf import settings
+
+from ml.artifacts import resolve_model_dir
+from ml.errors import ModelArtifactError
 
 SYNTH_LABELS = ("rain", "siren")
+SHIPPED = Path(settings.BASE_DIR) / "ml" / "artifacts" / "current"
+
+
+def shipped_model_dir() -> Path | None:
+    """The committed artifact that ml/artifacts/CURRENT names, or None when there is none."""
+    try:
+        return resolve_model_dir(SHIPPED)
+    except ModelArtifactError:
+        return None
+
+
+def use_shipped_model(settings: object, data_file: Path) -> Path:
+    """Point inference at the shipped model for a test on real data; skips without either."""
+    if not data_file.is_file():
+        pytest.skip(f"{data_file.parent} is absent")
+    model_dir = shipped_model_dir()
+    if model_dir is None:
+        pytest.skip("no shipped model artifact")
+    settings.SCENE_MODEL_DIR = model_dir  # type: ignore[attr-defined]
+    from ml import inference
+
+    inference.reset()
+    return model_dir
 
 
 def synth_clip(label: str, duration_s: float, sample_rate: int, rng: np.random.Generator) -> np.ndarray:

@@ -9,14 +9,13 @@ import pytest
 from django.conf import settings
 
 from ml import inference
-from ml.artifacts import load_metadata, resolve_model_dir
-from ml.errors import ModelArtifactError
+from ml.artifacts import load_metadata
 from ml.scenes import AMBIENCE_PREFIX
+from tests.ml.conftest import use_shipped_model
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.trains]
 
 ESC50 = Path(settings.BASE_DIR).parent / "shared" / "data" / "esc50"
-SHIPPED = Path(settings.BASE_DIR) / "ml" / "artifacts" / "current"
 # Clear examples of six scenes. The shipped model saw folds 1-4 in training (fold 5 is
 # kept aside), so this checks the shipped artifact and the pipeline end to end on real
 # recordings, not the model's accuracy: RESULTS.md reports that, cross-validated. The likeliest
@@ -31,21 +30,9 @@ CLIPS = (
 )
 
 
-def _shipped_model() -> Path:
-    try:
-        return resolve_model_dir(SHIPPED)
-    except ModelArtifactError:
-        pytest.skip("no shipped model artifact")
-
-
 @pytest.fixture
 def shipped(settings: object) -> Path:
-    if not (ESC50 / "esc50.csv").is_file():
-        pytest.skip("../shared/data/esc50 is absent")
-    model_dir = _shipped_model()
-    settings.SCENE_MODEL_DIR = model_dir  # type: ignore[attr-defined]
-    inference.reset()
-    return model_dir
+    return use_shipped_model(settings, ESC50 / "esc50.csv")
 
 
 def _labels() -> dict[str, str]:

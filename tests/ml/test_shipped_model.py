@@ -15,15 +15,13 @@ import pytest
 from django.conf import settings
 
 from ml import inference
-from ml.artifacts import resolve_model_dir
 from ml.decoding import decode_audio
-from ml.errors import ModelArtifactError
 from ml.loudness import at_level
+from tests.ml.conftest import use_shipped_model
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.trains]
 
 AMBIENCE = Path(settings.BASE_DIR).parent / "shared" / "data" / "ambience"
-SHIPPED = Path(settings.BASE_DIR) / "ml" / "artifacts" / "current"
 # One recording of each kind of place a person is likely to be in.
 FILES = (
     "moodist_urban_busy-street.opus",
@@ -37,15 +35,7 @@ FILES = (
 
 @pytest.fixture
 def shipped(settings: object) -> Path:
-    if not (AMBIENCE / "ambience.csv").is_file():
-        pytest.skip("../shared/data/ambience is absent")
-    try:
-        model_dir = resolve_model_dir(SHIPPED)
-    except ModelArtifactError:
-        pytest.skip("no shipped model artifact")
-    settings.SCENE_MODEL_DIR = model_dir  # type: ignore[attr-defined]
-    inference.reset()
-    return model_dir
+    return use_shipped_model(settings, AMBIENCE / "ambience.csv")
 
 
 def _scenes() -> dict[str, str]:

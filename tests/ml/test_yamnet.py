@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from ml.artifacts import resolve_model_dir
-from ml.errors import ModelArtifactError
 from ml.loudness import normalise_loudness
 from ml.yamnet import (
     CLASS_MAP_FILE,
@@ -22,6 +20,7 @@ from ml.yamnet import (
     frame_starts,
     read_class_names,
 )
+from tests.ml.conftest import shipped_model_dir
 
 SHARED_YAMNET = Path(settings.BASE_DIR).parent / "shared" / "models" / "yamnet"
 FC_WEIGHTS = "tower0/network/layer29/fc/MatMul"
@@ -30,11 +29,7 @@ FC_BIASES = "network/layer29/fc/biases"
 
 def yamnet_dir() -> Path:
     """The shipped artifact carries YAMNet; ../shared has the original."""
-    try:
-        shipped = resolve_model_dir(Path(settings.BASE_DIR) / "ml" / "artifacts" / "current")
-    except ModelArtifactError:
-        shipped = None
-    for folder in (shipped, SHARED_YAMNET):
+    for folder in (shipped_model_dir(), SHARED_YAMNET):
         if folder is not None and (folder / MODEL_FILE).is_file():
             return folder
     pytest.skip("no yamnet.tflite in the shipped artifact or ../shared")

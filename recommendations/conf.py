@@ -11,6 +11,9 @@ DEFAULTS: dict[str, Any] = {
     "RECOMMENDATIONS_ENERGY_BANDS": [(2, "low"), (12, "high"), (18, "mid")],
     "RECOMMENDATIONS_SIZE": 20,
     "RECOMMENDATIONS_MAX_PER_ARTIST": 2,
+    # No one genre or decade takes more than this share of a list while others can fill it.
+    "RECOMMENDATIONS_MAX_GENRE_SHARE": 0.4,
+    "RECOMMENDATIONS_MAX_DECADE_SHARE": 0.5,
     "RECOMMENDATIONS_NO_REPEAT_LAST": 5,
     # Scenes below this share of the probability are left out of the blend.
     "RECOMMENDATIONS_MIN_SCENE_PROBABILITY": 0.1,

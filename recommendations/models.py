@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from recommendations.profiles import PROFILE_FIELDS, profile_errors
+
 # Spotify's audio features that live in 0..1.
 UNIT_FEATURES = ("valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness")
 
@@ -33,6 +35,8 @@ class Track(models.Model):
     loudness = models.FloatField(null=True, blank=True, help_text="Decibels, usually -60..0.")
     mode = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 major, 0 minor.")
     key = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Pitch class, 0 = C.")
+    explicit = models.BooleanField(null=True, blank=True, help_text="Explicit lyrics; blank when the source does not say.")
+    release_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     scored = models.BooleanField(default=False, help_text="Valence and energy are known.")
     source = models.CharField(max_length=100, help_text="Where the row came from (a file, a Spotify source).")
@@ -68,11 +72,17 @@ class Track(models.Model):
         return f"https://open.spotify.com/track/{self.spotify_id}"
 
 
+def _profile_range(feature: str, end: str, help_text: str = "") -> models.FloatField:
+    return models.FloatField(null=True, blank=True, verbose_name=f"{feature} {end}", help_text=help_text)
+
+
 class Scene(models.Model):
-    """A row of the criteria table: the box of valence and energy that suits a scene.
+    """A row of the criteria table: the box of valence and energy that suits a scene, and its
+    profile (optional ranges of other features, preferred and avoided genres).
 
     The energy range is cut into three bands (min..2nd, 2nd..3rd, 3rd..max); the band in
-    use follows the user's local time of day (see `recommendations.criteria`).
+    use follows the user's local time of day (see `recommendations.criteria`). Songs far
+    from the profile rank low even inside the box (see `recommendations.profiles`).
     """
 
     name = models.SlugField(max_length=50, unique=True)
@@ -84,6 +94,18 @@ class Scene(models.Model):
     energy_2nd = models.FloatField(help_text="Energy at the 33rd percentile: top of the low band.")
     energy_3rd = models.FloatField(help_text="Energy at the 66th percentile: top of the middle band.")
     energy_max = models.FloatField()
+    acousticness_min = _profile_range("acousticness", "min", "0..1; blank for no limit.")
+    acousticness_max = _profile_range("acousticness", "max")
+    instrumentalness_min = _profile_range("instrumentalness", "min")
+    instrumentalness_max = _profile_range("instrumentalness", "max")
+    danceability_min = _profile_range("danceability", "min")
+    danceability_max = _profile_range("danceability", "max")
+    speechiness_min = _profile_range("speechiness", "min")
+    speechiness_max = _profile_range("speechiness", "max")
+    tempo_min = _profile_range("tempo", "min", "Beats per minute, 30..250; blank for no limit.")
+    tempo_max = _profile_range("tempo", "max")
+    preferred_genres = models.JSONField(default=list, blank=True, help_text='Genres that suit the scene, e.g. ["folk", "jazz"].')
+    avoided_genres = models.JSONField(default=list, blank=True, help_text="Genres that do not.")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -111,13 +133,17 @@ class Scene(models.Model):
     def clean(self) -> None:
         from recommendations.criteria import criteria_errors
 
-        errors = criteria_errors(self.criteria)
+        errors = {**criteria_errors(self.criteria), **profile_errors(self.profile_values)}
         if errors:
             raise ValidationError(errors)
 
     @property
     def criteria(self) -> dict[str, float]:
         return {field: getattr(self, field) for field in CRITERIA_FIELDS}
+
+    @property
+    def profile_values(self) -> dict[str, object]:
+        return {field: getattr(self, field) for field in PROFILE_FIELDS}
 
 
 CRITERIA_FIELDS = ("valence_min", "valence_max", "energy_min", "energy_2nd", "energy_3rd", "energy_max")
@@ -178,6 +204,17 @@ class TasteTrack(models.Model):
     class Meta:
         ordering: ClassVar[list[str]] = ["source", "rank"]
         constraints: ClassVar[list[models.BaseConstraint]] = [models.UniqueConstraint(fields=["user", "track", "source"], name="taste_track_once")]
+
+
+class ListeningSettings(models.Model):
+    """A user's choices about what they are recommended."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listening_settings")
+    allow_explicit = models.BooleanField(default=True, help_text="Off: songs the catalog marks explicit are never recommended.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Listening settings of {self.user}"
 
 
 class Recommendation(models.Model):

@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Value
 from recommendations.criteria import Box
 from recommendations.models import (
     Feedback,
+    ListeningSettings,
     PlaylistExport,
     Recommendation,
     RecommendationItem,
@@ -29,7 +30,7 @@ CANDIDATE_STRIPS = 8
 # The fields ranking and display need; the rest of a track row stays in the database.
 CANDIDATE_FIELDS = (
     "id", "spotify_id", "name", "artists", "valence", "energy", "danceability",
-    "acousticness", "instrumentalness", "speechiness", "tempo",
+    "acousticness", "instrumentalness", "speechiness", "tempo", "genres", "release_year",
 )
 
 
@@ -61,7 +62,9 @@ def _in_box(box: Box) -> QuerySet[Track]:
     )
 
 
-def candidate_tracks(box: Box, *, wanted: int, exclude_ids: set[int], rng: random.Random) -> list[Track]:
+def candidate_tracks(
+    box: Box, *, wanted: int, exclude_ids: set[int], rng: random.Random, allow_explicit: bool = True
+) -> list[Track]:
     """Up to about `wanted` scored tracks from the box, spread over its valence range.
 
     The valence range is cut into strips; each strip is read from a random point upwards
@@ -72,6 +75,8 @@ def candidate_tracks(box: Box, *, wanted: int, exclude_ids: set[int], rng: rando
     per_strip = max(1, -(-wanted // CANDIDATE_STRIPS))
     width = (box.valence_max - box.valence_min) / CANDIDATE_STRIPS
     base = _in_box(box).exclude(id__in=exclude_ids) if exclude_ids else _in_box(box)
+    if not allow_explicit:
+        base = base.exclude(explicit=True)  # NULL (not known) stays: most catalogs do not say
     base = base.only(*CANDIDATE_FIELDS).order_by("valence", "energy")
     strips = []
     for strip in range(CANDIDATE_STRIPS):
@@ -101,6 +106,10 @@ def recently_recommended_track_ids(*, user: User, last: int) -> set[int]:
         return set()
     recent = Recommendation.objects.filter(user=user).order_by("-created_at", "-id").values_list("id", flat=True)[:last]
     return set(RecommendationItem.objects.filter(recommendation__in=list(recent)).values_list("track_id", flat=True))
+
+
+def user_allows_explicit(*, user: User) -> bool:
+    return not ListeningSettings.objects.filter(user=user, allow_explicit=False).exists()
 
 
 def disliked_track_ids(*, user: User) -> set[int]:

@@ -13,7 +13,8 @@ from django.utils import timezone
 from recommendations import conf, selectors
 from recommendations import criteria as rules
 from recommendations.models import Recommendation, RecommendationItem
-from recommendations.ranking import Pick, rank
+from recommendations.profiles import Profile, blend_profiles, scene_profile
+from recommendations.ranking import Pick, Variety, rank
 from soundscapify.time_zones import known_time_zone_or_blank
 
 if TYPE_CHECKING:
@@ -58,10 +59,12 @@ def recommendation_create(
 ) -> Recommendation:
     """Pick songs for the likely scenes at the user's local time and keep them in the history.
 
-    Blends the criteria of every scene with at least RECOMMENDATIONS_MIN_SCENE_PROBABILITY;
-    takes the energy band from the local hour; ranks by closeness to the blended box's
-    centre and to the user's taste; keeps artists diverse; skips the tracks of the user's
-    last few recommendations and those they gave a thumbs down.
+    Blends the criteria and profiles of every scene with at least
+    RECOMMENDATIONS_MIN_SCENE_PROBABILITY; takes the energy band from the local hour; ranks
+    by closeness to the blended box's centre, fit to the blended profile and closeness to
+    the user's taste; keeps artists, genres and decades varied; skips the tracks of the
+    user's last few recommendations, those they gave a thumbs down, and explicit ones when
+    their settings say so.
     Raises RecommendationError with a message for the user.
     """
     size = size or conf.get("RECOMMENDATIONS_SIZE")
@@ -73,25 +76,28 @@ def recommendation_create(
         raise RecommendationError(ERROR_NO_KNOWN_SCENE)
     band = rules.band_for_hour(local_time.hour)
     box = rules.blend([(p, known[name].criteria) for name, p in weights.items()], band)
+    profile = blend_profiles([(p, scene_profile(known[name].profile_values)) for name, p in weights.items()])
     phrase = f"fits {_scene_phrase(weights)} {_time_phrase(local_time.hour)}"
-    picks, used_box, notes = _pick(user, box, size, phrase, random.Random(seed))
+    picks, used_box, notes = _pick(user, box, profile, size, phrase, random.Random(seed))
     snapshot = {"detected": {k: round(float(v), 4) for k, v in scene_probabilities.items()}, **_snapshot(known, weights, band, box, used_box)}
     return _store(user, recording, weights, snapshot, model_version, local_time, picks, notes)
 
 
 def _pick(
-    user: User, box: rules.Box, size: int, phrase: str, rng: random.Random
+    user: User, box: rules.Box, profile: Profile, size: int, phrase: str, rng: random.Random
 ) -> tuple[list[Pick], rules.Box, list[str]]:
     excluded = selectors.recently_recommended_track_ids(user=user, last=conf.get("RECOMMENDATIONS_NO_REPEAT_LAST"))
     excluded |= selectors.disliked_track_ids(user=user)
+    allow_explicit = selectors.user_allows_explicit(user=user)
     taste = selectors.user_taste(user=user)
-    max_per_artist = conf.get("RECOMMENDATIONS_MAX_PER_ARTIST")
     notes: list[str] = [] if taste.anchors or taste.artists else [NOTE_NO_TASTE]
     used = box
     for attempt in range(WIDEN_TIMES + 1):
         used = box.widened(WIDEN_STEP * attempt) if attempt else box
-        candidates = selectors.candidate_tracks(used, wanted=max(10 * size, 200), exclude_ids=excluded, rng=rng)
-        picks = rank(candidates, box=box, taste=taste, scene_phrase=phrase, size=size, max_per_artist=max_per_artist)
+        candidates = selectors.candidate_tracks(
+            used, wanted=max(10 * size, 200), exclude_ids=excluded, allow_explicit=allow_explicit, rng=rng
+        )
+        picks = rank(candidates, box=box, profile=profile, taste=taste, scene_phrase=phrase, size=size, variety=_variety())
         if len(picks) >= size:
             break
     if not picks:
@@ -101,6 +107,14 @@ def _pick(
     if len(picks) < size:
         notes.append(NOTE_FEW.format(count=len(picks)))
     return picks, used, notes
+
+
+def _variety() -> Variety:
+    return Variety(
+        max_per_artist=conf.get("RECOMMENDATIONS_MAX_PER_ARTIST"),
+        max_genre_share=conf.get("RECOMMENDATIONS_MAX_GENRE_SHARE"),
+        max_decade_share=conf.get("RECOMMENDATIONS_MAX_DECADE_SHARE"),
+    )
 
 
 def _scene_phrase(weights: dict[str, float]) -> str:
@@ -114,7 +128,7 @@ def _time_phrase(hour: int) -> str:
 
 def _snapshot(known: dict[str, Any], weights: dict[str, float], band: str, box: rules.Box, used: rules.Box) -> dict[str, Any]:
     return {
-        "scenes": {name: known[name].criteria for name in weights},
+        "scenes": {name: {**known[name].criteria, **known[name].profile_values} for name in weights},
         "band": band,
         "time_rule": [list(step) for step in conf.get("RECOMMENDATIONS_ENERGY_BANDS")],
         "box": box.as_dict(),

@@ -12,6 +12,7 @@ from recommendations.models import (
     CatalogRefreshRun,
     CriteriaSuggestion,
     Feedback,
+    ListeningSettings,
     PlaylistExport,
     Recommendation,
     RecommendationItem,
@@ -39,6 +40,14 @@ class SceneAdmin(admin.ModelAdmin):
         ("Valence", {"fields": ("valence_min", "valence_max")}),
         ("Energy bands", {"fields": ("energy_min", "energy_2nd", "energy_3rd", "energy_max"),
                           "description": "Low band: min to 2nd; middle: 2nd to 3rd; high: 3rd to max."}),
+        ("Profile", {
+            "fields": (
+                ("acousticness_min", "acousticness_max"), ("instrumentalness_min", "instrumentalness_max"),
+                ("danceability_min", "danceability_max"), ("speechiness_min", "speechiness_max"),
+                ("tempo_min", "tempo_max"), "preferred_genres", "avoided_genres",
+            ),
+            "description": "Optional. Songs far outside these ranges, or in an avoided genre, rank low even inside the box.",
+        }),
         ("Catalog", {"fields": ("catalog_preview", "updated_at")}),
     )
 
@@ -81,8 +90,8 @@ class CriteriaSuggestionAdmin(admin.ModelAdmin):
 
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
-    list_display = ("name", "artist_display", "valence", "energy", "scored", "source", "features_source", "updated_at")
-    list_filter = ("scored", "features_source")
+    list_display = ("name", "artist_display", "valence", "energy", "explicit", "scored", "source", "features_source", "updated_at")
+    list_filter = ("scored", "explicit", "features_source")
     search_fields = ("=spotify_id", "name")
     readonly_fields = ("created_at", "updated_at")
     show_full_result_count = False  # a COUNT(*) over a million rows on every page is slow
@@ -102,6 +111,16 @@ class RecommendationAdmin(admin.ModelAdmin):
     search_fields = ("user__username",)
     readonly_fields = ("user", "recording", "scene_probabilities", "top_scene", "criteria", "model_version", "local_time", "notes", "created_at")
     inlines = (RecommendationItemInline,)
+
+
+@admin.register(ListeningSettings)
+class ListeningSettingsAdmin(admin.ModelAdmin):
+    list_display = ("user", "allow_explicit", "updated_at")
+    list_filter = ("allow_explicit",)
+    readonly_fields = ("user", "allow_explicit", "updated_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # each person sets their own
 
 
 @admin.register(Feedback)

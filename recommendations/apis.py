@@ -16,6 +16,7 @@ from recommendations.serializers import (
     CatalogTrackSerializer,
     FeedbackOutSerializer,
     FeedbackSerializer,
+    ListeningSettingsSerializer,
     PlaylistExportSerializer,
     RecommendationCreateSerializer,
     RecommendationErrorSerializer,
@@ -38,6 +39,7 @@ from recommendations.services.recommendations import (
     local_time_now_for,
     recommendation_create_for_recording,
 )
+from recommendations.services.settings import listening_settings_get, listening_settings_update
 from scenes.models import Recording
 from scenes.selectors import recording_get
 
@@ -176,3 +178,22 @@ class CatalogSearchApi(ListAPIView):
 
     def get_queryset(self) -> list[Track]:  # type: ignore[override]
         return list(selectors.catalog_search(query=self.request.query_params.get("q", "")))
+
+
+class ListeningSettingsApi(GenericAPIView):
+    serializer_class = ListeningSettingsSerializer
+
+    @extend_schema(tags=TAGS, summary="Your listening settings", responses=ListeningSettingsSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(ListeningSettingsSerializer(listening_settings_get(user=signed_in_user(request))).data)
+
+    @extend_schema(
+        tags=TAGS, summary="Change your listening settings",
+        description="`allow_explicit: false` keeps songs the catalog marks explicit out of your next recommendations.",
+        request=ListeningSettingsSerializer, responses=ListeningSettingsSerializer,
+    )
+    def put(self, request: Request) -> Response:
+        data = ListeningSettingsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        saved = listening_settings_update(user=signed_in_user(request), allow_explicit=data.validated_data["allow_explicit"])
+        return Response(ListeningSettingsSerializer(saved).data)

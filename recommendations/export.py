@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recommendations.models import Feedback, Recommendation, SceneCorrection, TasteTrack
+from recommendations.models import Feedback, ListeningSettings, Recommendation, SceneCorrection, TasteTrack
 
 
 def _iso(value: Any) -> str | None:
@@ -11,7 +11,7 @@ def _iso(value: Any) -> str | None:
 
 
 def recommendations_for_export(user: Any) -> dict[str, Any]:
-    """Only this user's rows: history with songs, thumbs, scene corrections, playlists, taste."""
+    """Only this user's rows: history with songs, thumbs, scene corrections, playlists, taste, settings."""
     history = Recommendation.objects.filter(user=user).select_related("playlist_export").prefetch_related("items__track")
     return {
         "history": [
@@ -32,6 +32,9 @@ def recommendations_for_export(user: Any) -> dict[str, Any]:
             {"recording": str(c.recording_id), "predicted": c.predicted_scene, "corrected": c.corrected_scene, "at": _iso(c.updated_at)}
             for c in SceneCorrection.objects.filter(user=user)
         ],
+        "listening_settings": {
+            "allow_explicit": not ListeningSettings.objects.filter(user=user, allow_explicit=False).exists(),
+        },
         "spotify_taste": [
             {"spotify_id": t.track.spotify_id, "source": t.source, "rank": t.rank}
             for t in TasteTrack.objects.filter(user=user).select_related("track")

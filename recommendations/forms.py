@@ -23,3 +23,10 @@ class SceneCorrectionForm(forms.Form):
 class RecommendForm(forms.Form):
     tz = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"data-time-zone": ""}))
     again = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ListeningSettingsForm(forms.Form):
+    allow_explicit = forms.BooleanField(
+        required=False, label="Include songs with explicit lyrics",
+        help_text="Where our catalog knows a song is explicit, leave it out when this is off.",
+    )

@@ -2,7 +2,8 @@
 
 A profile holds optional ranges for acousticness, instrumentalness, danceability,
 speechiness and tempo, and genres the scene prefers or avoids. Pure functions on plain
-values: validation for the admin, blending the likely scenes, and how well a track fits.
+values: validation for the admin, blending the likely scenes, genre matching (the ranges'
+fit is scored in `recommendations.ranking`).
 """
 from __future__ import annotations
 
@@ -124,21 +125,6 @@ def blend_profiles(weighted: Sequence[tuple[float, Profile]]) -> Profile:
         for genre in profile.avoided:
             avoided[genre] = avoided.get(genre, 0.0) + weight / total
     return Profile(ranges=ranges, preferred=preferred, avoided=avoided)
-
-
-def range_fit(profile: Profile, features: Mapping[str, float | None]) -> float | None:
-    """1 inside every range, falling linearly to 0 at REACH outside; the ranges' weighted mean.
-
-    None when the track knows none of the features the profile ranges over.
-    """
-    total = weight_sum = 0.0
-    for name, wanted in profile.ranges.items():
-        value = features.get(name)
-        if value is None:
-            continue
-        total += wanted.weight * max(0.0, 1.0 - wanted.distance(value) / REACH[name])
-        weight_sum += wanted.weight
-    return total / weight_sum if weight_sum else None
 
 
 def genre_fit(profile: Profile, genres: Iterable[str]) -> float:

@@ -1,6 +1,8 @@
 """Ranking candidates: closeness to the box's centre, fit to the scene's profile, closeness
 to the user's taste, variety (artists, genres, decades), and a short reason per pick.
-Pure functions on tracks already loaded.
+
+Pure functions on songs already loaded. Scores are computed for all candidates at once
+with NumPy; reasons only for the songs picked.
 """
 from __future__ import annotations
 
@@ -12,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.criteria import Box
-from recommendations.models import Track
-from recommendations.profiles import Profile, genre_fit, normal_genre, range_fit
+from recommendations.profiles import REACH, TEMPO_LIMITS, Profile, genre_fit, normal_genre
 
 # Features compared for taste. Valence and energy are the scene's to decide: a favourite
 # from another mood still tells us the texture someone likes. Tempo is scaled by TEMPO_SCALE.
@@ -22,22 +23,46 @@ TEMPO_SCALE = 250.0
 TASTE_WIDTH = 0.2  # how far (in feature space) a song can be from a favourite and still count as close
 CENTRE_WEIGHT, PROFILE_WEIGHT, GENRE_WEIGHT = 0.35, 0.5, 0.2
 TASTE_WEIGHT, ARTIST_BONUS, DISLIKE_WEIGHT = 0.3, 0.1, 0.3
-UNKNOWN_FIT = 0.5  # a track that knows none of the profile's features: neither fits nor misfits
+UNKNOWN_FIT = 0.5  # a song that knows none of the profile's features: neither fits nor misfits
+VARIETY_MARGIN = 0.1  # a song this much better than the next keeps its place whatever its genre or decade
 CLOSE_TO_ANCHOR = 0.6  # taste similarity above which the reason names the favourite
+
+
+@dataclass(frozen=True, slots=True)
+class Song:
+    """A catalog track as ranking sees it: what it is called and how it sounds."""
+
+    pk: int
+    spotify_id: str
+    name: str
+    artists: Sequence[str] = ()
+    genres: Sequence[str] = ()
+    release_year: int | None = None
+    valence: float | None = None
+    energy: float | None = None
+    danceability: float | None = None
+    acousticness: float | None = None
+    instrumentalness: float | None = None
+    speechiness: float | None = None
+    tempo: float | None = None
+
+    @property
+    def main_artist(self) -> str:
+        return (self.artists[0] if self.artists else "").strip().casefold()
 
 
 @dataclass(frozen=True)
 class Anchor:
-    """A track the user likes, and how to name it in a reason."""
+    """A song the user likes, and how to name it in a reason."""
 
-    track: Track
+    track: Song
     phrase: str  # "a top track of yours", "a song you liked"
 
 
 @dataclass(frozen=True)
 class Taste:
     anchors: Sequence[Anchor] = ()
-    disliked: Sequence[Track] = ()
+    disliked: Sequence[Song] = ()
     artists: frozenset[str] = frozenset()
 
     @property
@@ -47,7 +72,7 @@ class Taste:
 
 @dataclass(frozen=True)
 class Pick:
-    track: Track
+    track: Song
     score: float
     reason: str
 
@@ -61,165 +86,233 @@ class Variety:
     max_decade_share: float = 1.0
 
 
+@dataclass(frozen=True)
+class _Scored:
+    song: Song
+    score: float
+    anchor: Anchor | None = None
+    artist_bonus: bool = False
+
+
 def rank(
-    candidates: Sequence[Track], *, box: Box, profile: Profile = Profile(), taste: Taste, scene_phrase: str,
+    candidates: Sequence[Song], *, box: Box, profile: Profile | None = None, taste: Taste, scene_phrase: str,
     size: int, variety: Variety,
 ) -> list[Pick]:
-    """The best `size` candidates, best first, kept varied (see `diversify`)."""
-    scored = sorted(_scores(list(candidates), box, profile, taste, scene_phrase), key=lambda pick: (-pick.score, pick.track.spotify_id))
-    return diversify(scored, size=size, variety=variety)
+    """The best `size` candidates, best first, kept varied (see `diversify`), with reasons."""
+    profile = profile or Profile()
+    scored = sorted(_scores(list(candidates), box, profile, taste), key=lambda s: (-s.score, s.song.spotify_id))
+    return [Pick(s.song, round(s.score, 4), _reason(s, profile, scene_phrase)) for s in diversify(scored, size=size, variety=variety)]
 
 
-def diversify(picks: Sequence[Pick], *, size: int, variety: Variety) -> list[Pick]:
-    """Keep picks in order, at most `max_per_artist` per main artist, and no genre or decade
-    past its share of the list while other picks can take the place; those skipped only for
-    their genre or decade fill what is left."""
-    per_artist: Counter[str] = Counter()
-    per_genre: Counter[str] = Counter()
-    per_decade: Counter[int] = Counter()
-    genre_cap, decade_cap = math.ceil(variety.max_genre_share * size), math.ceil(variety.max_decade_share * size)
-    kept: list[Pick] = []
-    held_back: list[Pick] = []
-    for pick in picks:
-        artist = pick.track.main_artist or f"?{pick.track.spotify_id}"
-        if per_artist[artist] >= variety.max_per_artist:
+def diversify(scored: Sequence[_Scored], *, size: int, variety: Variety) -> list[_Scored]:
+    """Keep songs in order, at most `max_per_artist` per main artist, and no genre or decade
+    past its share of the list while songs that fit nearly as well (within VARIETY_MARGIN)
+    can take the place: variety never brings in a song that misfits the scene."""
+    chosen = _Choice(variety, size)
+    held_back: list[_Scored] = []
+    for item in scored:
+        if not chosen.artist_allows(item):
             continue
-        genre, decade = _main_genre(pick.track), _decade(pick.track)
-        if (genre and per_genre[genre] >= genre_cap) or (decade is not None and per_decade[decade] >= decade_cap):
-            held_back.append(pick)
-            continue
-        per_artist[artist] += 1
-        per_genre[genre] += 1
-        per_decade[decade] += 1  # type: ignore[index]
-        kept.append(pick)
-        if len(kept) == size:
-            return kept
-    for pick in held_back:
-        artist = pick.track.main_artist or f"?{pick.track.spotify_id}"
-        if len(kept) < size and per_artist[artist] < variety.max_per_artist:
-            per_artist[artist] += 1
-            kept.append(pick)
-    return sorted(kept, key=lambda pick: (-pick.score, pick.track.spotify_id))
+        while held_back and held_back[0].score - item.score > VARIETY_MARGIN and not chosen.full:
+            chosen.take_if_artist_allows(held_back.pop(0))
+        if chosen.full:
+            break
+        if chosen.variety_allows(item):
+            chosen.take(item)
+        else:
+            held_back.append(item)
+    for item in held_back:
+        if chosen.full:
+            break
+        chosen.take_if_artist_allows(item)
+    return sorted(chosen.kept, key=lambda s: (-s.score, s.song.spotify_id))
 
 
-def _main_genre(track: Track) -> str:
-    return normal_genre(track.genres[0]) if track.genres else ""
+class _Choice:
+    """The songs kept so far, counted by artist, genre and decade."""
+
+    def __init__(self, variety: Variety, size: int) -> None:
+        self.variety, self.size, self.kept = variety, size, []
+        self.genre_cap = math.ceil(variety.max_genre_share * size)
+        self.decade_cap = math.ceil(variety.max_decade_share * size)
+        self.artists: Counter[str] = Counter()
+        self.genres: Counter[str] = Counter()
+        self.decades: Counter[int] = Counter()
+
+    @property
+    def full(self) -> bool:
+        return len(self.kept) >= self.size
+
+    def artist_allows(self, item: _Scored) -> bool:
+        return self.artists[_artist_key(item.song)] < self.variety.max_per_artist
+
+    def variety_allows(self, item: _Scored) -> bool:
+        genre, decade = _main_genre(item.song), _decade(item.song)
+        return not ((genre and self.genres[genre] >= self.genre_cap) or (decade is not None and self.decades[decade] >= self.decade_cap))
+
+    def take(self, item: _Scored) -> None:
+        self.kept.append(item)
+        self.artists[_artist_key(item.song)] += 1
+        self.genres[_main_genre(item.song)] += 1
+        decade = _decade(item.song)
+        if decade is not None:
+            self.decades[decade] += 1
+
+    def take_if_artist_allows(self, item: _Scored) -> None:
+        if self.artist_allows(item):
+            self.take(item)
 
 
-def _decade(track: Track) -> int | None:
-    return track.release_year // 10 * 10 if track.release_year else None
+def _artist_key(song: Song) -> str:
+    return song.main_artist or f"?{song.spotify_id}"
 
 
-def _scores(tracks: list[Track], box: Box, profile: Profile, taste: Taste, scene_phrase: str) -> list[Pick]:
-    scene_fit = [_scene_fit(track, box, profile) for track in tracks]
-    if taste.empty or not tracks:
-        return [Pick(t, round(fit, 4), _scene_reason(t, profile, scene_phrase)) for t, fit in zip(tracks, scene_fit)]
+def _main_genre(song: Song) -> str:
+    return normal_genre(song.genres[0]) if song.genres else ""
+
+
+def _decade(song: Song) -> int | None:
+    return song.release_year // 10 * 10 if song.release_year else None
+
+
+def _scores(songs: list[Song], box: Box, profile: Profile, taste: Taste) -> list[_Scored]:
+    if not songs:
+        return []
+    fit = scene_fit(songs, box, profile)
+    if taste.empty:
+        return [_Scored(song, float(f)) for song, f in zip(songs, fit)]
     anchors = list(taste.anchors)
-    liked = similarity_matrix(tracks, [a.track for a in anchors])
+    features = _features(songs)
+    liked = similarity_matrix(features, _features([a.track for a in anchors]))
     # A favourite is no anchor for itself.
-    liked[np.array([t.pk for t in tracks])[:, None] == np.array([a.track.pk for a in anchors])[None, :]] = 0.0
-    best = liked.argmax(axis=1) if anchors else np.zeros(len(tracks), dtype=int)
+    liked[np.array([s.pk for s in songs])[:, None] == np.array([a.track.pk for a in anchors])[None, :]] = 0.0
+    best = liked.argmax(axis=1) if anchors else np.zeros(len(songs), dtype=int)
     similarity = liked.max(axis=1, initial=0.0)
-    disliked = similarity_matrix(tracks, list(taste.disliked)).max(axis=1, initial=0.0)
-    picks = []
-    for i, track in enumerate(tracks):
-        bonus = ARTIST_BONUS if track.main_artist and track.main_artist in taste.artists else 0.0
-        score = scene_fit[i] + TASTE_WEIGHT * float(similarity[i]) + bonus - DISLIKE_WEIGHT * float(disliked[i])
-        anchor = anchors[best[i]] if anchors else None
-        picks.append(Pick(track, round(score, 4), _reason(track, profile, anchor, float(similarity[i]), bonus, scene_phrase)))
-    return picks
-
-
-def _scene_fit(track: Track, box: Box, profile: Profile) -> float:
-    """How well a track suits the scene: the box's centre, the profile's ranges, its genres."""
-    fit = range_fit(profile, {name: getattr(track, name) for name in profile.ranges})
-    return (
-        CENTRE_WEIGHT * centre_closeness(track, box)
-        + PROFILE_WEIGHT * (UNKNOWN_FIT if fit is None else fit)
-        + GENRE_WEIGHT * genre_fit(profile, track.genres or [])
-    )
-
-
-def _reason(track: Track, profile: Profile, anchor: Anchor | None, similarity: float, bonus: float, scene_phrase: str) -> str:
-    if anchor is not None and similarity >= CLOSE_TO_ANCHOR:
-        reason = f"{describe(track)}, close to {anchor.track.name} ({anchor.phrase})"
-    elif bonus:
-        reason = f"{describe(track)}, by an artist you listen to"
-    else:
-        reason = _scene_reason(track, profile, scene_phrase)
-    return reason[:300]
-
-
-def _scene_reason(track: Track, profile: Profile, scene_phrase: str) -> str:
-    """What made the track fit: how it feels, then the profile's features it meets, then the scene."""
-    return ", ".join([describe(track), *profile_words(track, profile), scene_phrase])[:300]
-
-
-def profile_words(track: Track, profile: Profile, most: int = 2) -> list[str]:
-    """Up to `most` phrases for the profile ranges the track meets, tightest range first,
-    and a preferred genre it belongs to: ["mostly acoustic", "76 BPM", "jazz"]."""
-    met = [
-        (wanted.high - wanted.low, name) for name, wanted in profile.ranges.items()
-        if getattr(track, name) is not None and wanted.distance(getattr(track, name)) == 0
+    disliked = similarity_matrix(features, _features(taste.disliked)).max(axis=1, initial=0.0)
+    bonus = np.array([bool(s.main_artist) and s.main_artist in taste.artists for s in songs])
+    score = fit + TASTE_WEIGHT * similarity + ARTIST_BONUS * bonus - DISLIKE_WEIGHT * disliked
+    return [
+        _Scored(song, float(score[i]), anchors[best[i]] if anchors and similarity[i] >= CLOSE_TO_ANCHOR else None, bool(bonus[i]))
+        for i, song in enumerate(songs)
     ]
-    words = [_feature_phrase(track, name) for _, name in sorted(met)][:most]
-    genre = next((g for g in track.genres or [] if genre_fit(Profile(preferred=profile.preferred), [g]) > 0), None)
-    return [word for word in words if word] + ([genre.lower()] if genre else [])
 
 
-def _feature_phrase(track: Track, name: str) -> str:
-    value = getattr(track, name)
-    if name == "tempo":
-        return f"{value:.0f} BPM"
-    phrases = {
-        "acousticness": ("mostly acoustic", "not acoustic"),
-        "instrumentalness": ("instrumental", "with vocals"),
-        "danceability": ("danceable", "not one for dancing"),
-        "speechiness": ("spoken", "few spoken words"),
-    }
-    high, low = phrases[name]
-    return high if value >= 0.5 else low
+def scene_fit(songs: Sequence[Song], box: Box, profile: Profile) -> np.ndarray:
+    """How well each song suits the scene: the box's centre, the profile's ranges, its genres."""
+    return CENTRE_WEIGHT * centre_closeness(songs, box) + PROFILE_WEIGHT * range_fit(songs, profile) + GENRE_WEIGHT * _genre_fits(songs, profile)
 
 
-def centre_closeness(track: Track, box: Box) -> float:
+def centre_closeness(songs: Sequence[Song], box: Box) -> np.ndarray:
     """1 at the box's centre, falling to 0 at its corners (and beyond)."""
     cv, ce = box.centre
     reach = math.hypot((box.valence_max - box.valence_min) / 2, (box.energy_max - box.energy_min) / 2) or 0.05
-    distance = math.hypot((track.valence or 0) - cv, (track.energy or 0) - ce)
-    return max(0.0, 1 - distance / reach)
+    valence = np.array([s.valence or 0.0 for s in songs])
+    energy = np.array([s.energy or 0.0 for s in songs])
+    return np.maximum(0.0, 1 - np.hypot(valence - cv, energy - ce) / reach)
 
 
-def similarity_matrix(tracks: Sequence[Track], others: Sequence[Track]) -> np.ndarray:
-    """exp(-d²/2w²) between each track and each other, d² the mean square difference over
-    the features both have (0 where they share none). Shape (len(tracks), len(others))."""
-    if not tracks or not others:
-        return np.zeros((len(tracks), len(others)))
-    diff = _features(tracks)[:, None, :] - _features(others)[None, :, :]
+def range_fit(songs: Sequence[Song], profile: Profile) -> np.ndarray:
+    """Per song: 1 inside every range, falling linearly to 0 at REACH outside, as the ranges'
+    weighted mean over the features the song knows; UNKNOWN_FIT where it knows none."""
+    total, weights = np.zeros(len(songs)), np.zeros(len(songs))
+    for name, wanted in profile.ranges.items():
+        values = np.array([getattr(s, name) for s in songs], dtype=float)  # None -> nan
+        known = ~np.isnan(values)
+        distance = np.maximum.reduce([wanted.low - values, np.zeros(len(songs)), values - wanted.high])
+        total += np.where(known, wanted.weight * np.clip(1 - distance / REACH[name], 0.0, 1.0), 0.0)
+        weights += np.where(known, wanted.weight, 0.0)
+    return np.where(weights > 0, total / np.maximum(weights, 1e-9), UNKNOWN_FIT)
+
+
+def _genre_fits(songs: Sequence[Song], profile: Profile) -> np.ndarray:
+    if not (profile.preferred or profile.avoided):
+        return np.zeros(len(songs))
+    known: dict[tuple[str, ...], float] = {}  # catalogs repeat a few hundred genre lists
+    fits = np.zeros(len(songs))
+    for i, song in enumerate(songs):
+        if song.genres:
+            key = tuple(song.genres)
+            if key not in known:
+                known[key] = genre_fit(profile, key)
+            fits[i] = known[key]
+    return fits
+
+
+def similarity_matrix(songs: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """exp(-d²/2w²) between each song and each other (rows of `_features`), d² the mean
+    square difference over the features both have (0 where they share none)."""
+    if not len(songs) or not len(others):
+        return np.zeros((len(songs), len(others)))
+    diff = songs[:, None, :] - others[None, :, :]
     shared = (~np.isnan(diff)).sum(axis=2)
     mean_square = np.nansum(diff**2, axis=2) / np.maximum(shared, 1)
     return np.where(shared > 0, np.exp(-mean_square / (2 * TASTE_WIDTH**2)), 0.0)
 
 
-def _features(tracks: Sequence[Track]) -> np.ndarray:
-    rows = np.array([[getattr(t, f) for f in TASTE_FEATURES] for t in tracks], dtype=float)  # None -> nan
+def _features(songs: Sequence[Song]) -> np.ndarray:
+    rows = np.array([[getattr(s, f) for f in TASTE_FEATURES] for s in songs], dtype=float).reshape(-1, len(TASTE_FEATURES))  # None -> nan
     rows[:, TASTE_FEATURES.index("tempo")] = np.minimum(rows[:, TASTE_FEATURES.index("tempo")] / TEMPO_SCALE, 1.0)
     return rows
 
 
-def describe(track: Track) -> str:
-    """Two words for how a track feels: "calm and acoustic", "energetic and upbeat"."""
-    energy = track.energy or 0.0
+def _reason(scored: _Scored, profile: Profile, scene_phrase: str) -> str:
+    song = scored.song
+    if scored.anchor is not None:
+        reason = f"{describe(song)}, close to {scored.anchor.track.name} ({scored.anchor.phrase})"
+    elif scored.artist_bonus:
+        reason = f"{describe(song)}, by an artist you listen to"
+    else:
+        reason = ", ".join([describe(song), *profile_words(song, profile), scene_phrase])
+    return reason[:300]
+
+
+def profile_words(song: Song, profile: Profile, most: int = 2) -> list[str]:
+    """Up to `most` phrases for the profile ranges the song meets, tightest range first,
+    and a preferred genre it belongs to: ["76 BPM", "instrumental", "jazz"]. Words that
+    `describe` already said are not repeated."""
+    said = describe(song)
+    met = [
+        ((wanted.high - wanted.low) / SPANS.get(name, 1.0), name) for name, wanted in profile.ranges.items()
+        if getattr(song, name) is not None and wanted.distance(getattr(song, name)) == 0
+    ]
+    phrases = [_feature_phrase(song, name) for _, name in sorted(met)]
+    words = [phrase for phrase in phrases if phrase.split()[-1] not in said][:most]
+    liked_only = Profile(preferred=profile.preferred)
+    genre = next((g for g in song.genres if genre_fit(liked_only, [g]) > 0), None)
+    return words + ([genre.lower()] if genre else [])
+
+
+SPANS = {"tempo": TEMPO_LIMITS[1] - TEMPO_LIMITS[0]}  # to compare a tempo range's width with the others'
+FEATURE_PHRASES = {  # (at or above 0.5, below)
+    "acousticness": ("mostly acoustic", "not acoustic"),
+    "instrumentalness": ("instrumental", "with vocals"),
+    "danceability": ("danceable", "not one for dancing"),
+    "speechiness": ("spoken", "few spoken words"),
+}
+
+
+def _feature_phrase(song: Song, name: str) -> str:
+    value = getattr(song, name)
+    if name == "tempo":
+        return f"{value:.0f} BPM"
+    high, low = FEATURE_PHRASES[name]
+    return high if value >= 0.5 else low
+
+
+def describe(song: Song) -> str:
+    """Two words for how a song feels: "calm and acoustic", "energetic and upbeat"."""
+    energy = song.energy or 0.0
     words = ["calm" if energy < 0.35 else "energetic" if energy > 0.7 else "steady"]
-    valence = track.valence or 0.0
-    if (track.acousticness or 0) > 0.6:
+    valence = song.valence or 0.0
+    if (song.acousticness or 0) > 0.6:
         words.append("acoustic")
-    elif (track.instrumentalness or 0) > 0.5:
+    elif (song.instrumentalness or 0) > 0.5:
         words.append("instrumental")
     elif valence < 0.3:
         words.append("melancholic")
     elif valence > 0.7:
         words.append("upbeat")
-    elif (track.danceability or 0) > 0.7:
+    elif (song.danceability or 0) > 0.7:
         words.append("danceable")
     else:
         words.append("warm" if valence >= 0.5 else "wistful")

@@ -1,12 +1,15 @@
 """Reads: the catalog's candidate query, a user's taste and history, the label mapping."""
 from __future__ import annotations
 
+import json
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from recommendations.criteria import Box
 from recommendations.models import (
@@ -21,16 +24,16 @@ from recommendations.models import (
     TasteTrack,
     Track,
 )
-from recommendations.ranking import Anchor, Taste
+from recommendations.ranking import Anchor, Song, Taste
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 CANDIDATE_STRIPS = 8
-# The fields ranking and display need; the rest of a track row stays in the database.
-CANDIDATE_FIELDS = (
-    "id", "spotify_id", "name", "artists", "valence", "energy", "danceability",
-    "acousticness", "instrumentalness", "speechiness", "tempo", "genres", "release_year",
+# What ranking and display need of a track; the rest of its row stays in the database.
+SONG_FIELDS = (
+    "id", "spotify_id", "name", "artists", "genres", "release_year", "valence", "energy", "danceability",
+    "acousticness", "instrumentalness", "speechiness", "tempo",
 )
 
 
@@ -64,40 +67,75 @@ def _in_box(box: Box) -> QuerySet[Track]:
 
 def candidate_tracks(
     box: Box, *, wanted: int, exclude_ids: set[int], rng: random.Random, allow_explicit: bool = True
-) -> list[Track]:
+) -> list[Song]:
     """Up to about `wanted` scored tracks from the box, spread over its valence range.
 
     The valence range is cut into strips; each strip is read from a random point upwards
     along the (valence, energy) index, then from the strip's start if that ran short, each
     read with a LIMIT: every query touches a few index pages however large the catalog is.
-    Where the database allows it (PostgreSQL), the strips go in one UNION ALL round trip.
+    The strips go in one UNION ALL round trip. Hand-written SQL: the ORM's compiler took
+    longer to build these statements than the database took to answer them.
     """
     per_strip = max(1, -(-wanted // CANDIDATE_STRIPS))
     width = (box.valence_max - box.valence_min) / CANDIDATE_STRIPS
-    base = _in_box(box).exclude(id__in=exclude_ids) if exclude_ids else _in_box(box)
-    if not allow_explicit:
-        base = base.exclude(explicit=True)  # NULL (not known) stays: most catalogs do not say
-    base = base.only(*CANDIDATE_FIELDS).order_by("valence", "energy")
     strips = []
     for strip in range(CANDIDATE_STRIPS):
         low = box.valence_min + strip * width
         high = box.valence_max if strip == CANDIDATE_STRIPS - 1 else low + width
         strips.append((low, rng.uniform(low, high), high))
-    upper = _read_strips([base.filter(valence__gte=start, valence__lte=high)[:per_strip] for _, start, high in strips])
-    short = [(low, start, n) for (low, start, _), n in zip(strips, map(len, upper)) if n < per_strip]
-    lower = _read_strips([base.filter(valence__gte=low, valence__lt=start)[: per_strip - n] for low, start, n in short])
-    return list({track.pk: track for part in upper + lower for track in part}.values())
+    filters = _CandidateFilters(box, sorted(exclude_ids), allow_explicit)
+    upper = _read_strips(filters, [(start, "<=", high, per_strip) for _, start, high in strips])
+    short = [(low, "<", start, per_strip - n) for (low, start, _), n in zip(strips, map(len, upper)) if n < per_strip]
+    lower = _read_strips(filters, short)
+    return list({song.pk: song for part in upper + lower for song in part}.values())
 
 
-def _read_strips(queries: list[QuerySet[Track]]) -> list[list[Track]]:
-    """Each query's rows; one round trip where compound queries may hold LIMITs."""
-    if len(queries) > 1 and connection.features.supports_slicing_ordering_in_compound:
-        tagged = [q.annotate(strip=Value(i)) for i, q in enumerate(queries)]
-        rows: list[list[Track]] = [[] for _ in queries]
-        for track in tagged[0].union(*tagged[1:], all=True):
-            rows[track.strip].append(track)
-        return rows
-    return [list(query) for query in queries]
+@dataclass(frozen=True)
+class _CandidateFilters:
+    box: Box
+    exclude_ids: list[int]
+    allow_explicit: bool
+
+    def sql(self) -> tuple[str, list[object]]:
+        # `scored` is the partial index's condition: without it the index cannot be used.
+        where = "scored AND energy >= %s AND energy <= %s"
+        params: list[object] = [self.box.energy_min, self.box.energy_max]
+        if self.exclude_ids:
+            where += f" AND id NOT IN ({', '.join(['%s'] * len(self.exclude_ids))})"
+            params += self.exclude_ids
+        if not self.allow_explicit:
+            where += " AND (explicit IS NULL OR NOT explicit)"  # not known: kept, most catalogs do not say
+        return where, params
+
+
+def _read_strips(filters: _CandidateFilters, strips: list[tuple[float, str, float, int]]) -> list[list[Song]]:
+    """Each strip's songs: (from valence, "<=" or "<", to valence, limit), in one round trip."""
+    if not strips:
+        return []
+    where, params = filters.sql()
+    parts, values = [], []
+    for i, (start, upper_op, end, limit) in enumerate(strips):
+        parts.append(
+            f"SELECT * FROM (SELECT {i} AS strip, {', '.join(SONG_FIELDS)} FROM {Track._meta.db_table} "
+            f"WHERE {where} AND valence >= %s AND valence {upper_op} %s ORDER BY valence, energy LIMIT %s) AS s{i}"
+        )
+        values += [*params, start, end, limit]
+    rows: list[list[Song]] = [[] for _ in strips]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), values)
+        for strip, *fields in cursor.fetchall():
+            rows[strip].append(_song(fields))
+    return rows
+
+
+def _song(fields: Sequence[Any]) -> Song:
+    """A Song from a row of SONG_FIELDS (JSON columns come as text on SQLite)."""
+    pk, spotify_id, name, artists, genres, *rest = fields
+    return Song(pk, spotify_id, name, _json_list(artists), _json_list(genres), *rest)
+
+
+def _json_list(value: Any) -> list[str]:
+    return json.loads(value) if isinstance(value, str) else value or []
 
 
 def recently_recommended_track_ids(*, user: User, last: int) -> set[int]:
@@ -119,21 +157,24 @@ def disliked_track_ids(*, user: User) -> set[int]:
 def user_taste(*, user: User) -> Taste:
     """Anchors from the user's Spotify top and recent tracks in the catalog and their thumbs up;
     thumbs down as tracks to stay away from; the artists of all their favourites."""
+    fields = [f"track__{name}" for name in SONG_FIELDS]
     anchors: dict[int, Anchor] = {}
     artists: set[str] = set()
-    for item in TasteTrack.objects.filter(user=user).select_related("track").order_by("source", "rank"):
-        artists.add(item.track.main_artist)
-        if item.track.scored and item.track_id not in anchors:
-            phrase = "a top track of yours" if item.source == TasteTrack.Source.TOP else "something you played lately"
-            anchors[item.track_id] = Anchor(item.track, phrase)
+    for source, scored, *song_fields in TasteTrack.objects.filter(user=user).order_by("source", "rank").values_list("source", "track__scored", *fields):
+        song = _song(song_fields)
+        artists.add(song.main_artist)
+        if scored and song.pk not in anchors:
+            phrase = "a top track of yours" if source == TasteTrack.Source.TOP else "something you played lately"
+            anchors[song.pk] = Anchor(song, phrase)
     disliked = []
-    for feedback in Feedback.objects.filter(user=user).select_related("track"):
-        if feedback.value == Feedback.Value.DOWN:
-            disliked.append(feedback.track)
+    for value, scored, *song_fields in Feedback.objects.filter(user=user).values_list("value", "track__scored", *fields):
+        song = _song(song_fields)
+        if value == Feedback.Value.DOWN:
+            disliked.append(song)
             continue
-        artists.add(feedback.track.main_artist)
-        if feedback.track.scored:
-            anchors[feedback.track_id] = Anchor(feedback.track, "a song you liked")
+        artists.add(song.main_artist)
+        if scored:
+            anchors[song.pk] = Anchor(song, "a song you liked")
     return Taste(anchors=list(anchors.values()), disliked=disliked, artists=frozenset(artists - {""}))
 
 

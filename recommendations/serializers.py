@@ -5,7 +5,16 @@ from typing import ClassVar
 
 from rest_framework import serializers
 
-from recommendations.models import Feedback, PlaylistExport, Recommendation, RecommendationItem, Scene, Track
+from recommendations.models import (
+    Feedback,
+    ListeningSettings,
+    PlaylistExport,
+    Recommendation,
+    RecommendationItem,
+    Scene,
+    Track,
+)
+from recommendations.profiles import PROFILE_FIELDS
 
 
 class TrackSerializer(serializers.ModelSerializer):
@@ -14,7 +23,8 @@ class TrackSerializer(serializers.ModelSerializer):
     class Meta:
         model = Track
         fields: ClassVar[list[str]] = ["spotify_id", "name", "artists", "album", "genres", "spotify_url",
-                  "valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness", "tempo"]
+                  "valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness", "tempo",
+                  "explicit", "release_year"]
 
 
 class CatalogTrackSerializer(TrackSerializer):
@@ -93,8 +103,15 @@ class SceneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Scene
         fields: ClassVar[list[str]] = ["name", "description", "rationale", "valence_min", "valence_max",
-                  "energy_min", "energy_2nd", "energy_3rd", "energy_max", "labels", "updated_at"]
+                  "energy_min", "energy_2nd", "energy_3rd", "energy_max", *PROFILE_FIELDS, "labels", "updated_at"]
 
 
 class RecommendationErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class ListeningSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ListeningSettings
+        fields: ClassVar[list[str]] = ["allow_explicit", "updated_at"]
+        read_only_fields: ClassVar[list[str]] = ["updated_at"]

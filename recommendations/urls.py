@@ -6,6 +6,7 @@ app_name = "recommendations"
 
 urlpatterns = [
     path("", views.history, name="list"),
+    path("settings/", views.listening_settings, name="settings"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/feedback/", views.feedback, name="feedback"),
     path("<int:pk>/playlist/", views.save_playlist, name="playlist"),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.requests import signed_in_user
 from recommendations import selectors
-from recommendations.forms import FeedbackForm, RecommendForm, SceneCorrectionForm
+from recommendations.forms import FeedbackForm, ListeningSettingsForm, RecommendForm, SceneCorrectionForm
 from recommendations.models import Recommendation
 from recommendations.services.feedback import (
     FEEDBACK_VALUES,
@@ -26,11 +26,13 @@ from recommendations.services.recommendations import (
     local_time_now_for,
     recommendation_create_for_recording,
 )
+from recommendations.services.settings import listening_settings_get, listening_settings_update
 from scenes.models import Recording
 from scenes.selectors import recording_get
 
 MESSAGE_PLAYLIST_QUEUED = "Saving to Spotify… refresh this page in a moment for the link."
 MESSAGE_CORRECTION_SAVED = "Thanks! Your correction helps us train a better scene model."
+MESSAGE_SETTINGS_SAVED = "Saved: your next recommendations follow these settings."
 
 
 def _own(request: HttpRequest, pk: int) -> Recommendation:
@@ -44,6 +46,20 @@ def _own(request: HttpRequest, pk: int) -> Recommendation:
 def history(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.user_recommendations(user=signed_in_user(request)), 20).get_page(request.GET.get("page"))
     return render(request, "recommendations/history.html", {"page": page})
+
+
+@login_required
+def listening_settings(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    if request.method == "POST":
+        form = ListeningSettingsForm(request.POST)
+        if form.is_valid():
+            listening_settings_update(user=user, allow_explicit=form.cleaned_data["allow_explicit"])
+            messages.success(request, MESSAGE_SETTINGS_SAVED)
+            return redirect("recommendations:settings")
+    else:
+        form = ListeningSettingsForm(initial={"allow_explicit": listening_settings_get(user=user).allow_explicit})
+    return render(request, "recommendations/settings.html", {"form": form})
 
 
 @login_required

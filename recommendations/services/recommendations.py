@@ -147,7 +147,7 @@ def _store(
         local_time=local_time, time_zone=getattr(local_time.tzinfo, "key", ""), notes=notes,
     )
     RecommendationItem.objects.bulk_create(
-        RecommendationItem(recommendation=recommendation, track=p.track, rank=i, score=p.score, reason=p.reason)
+        RecommendationItem(recommendation=recommendation, track_id=p.track.pk, rank=i, score=p.score, reason=p.reason)
         for i, p in enumerate(picks, start=1)
     )
     return recommendation

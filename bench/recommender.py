@@ -7,7 +7,8 @@ It works in its own database (`test_<name>_bench`, made and migrated on first us
 for the next run with --keep), fills it with generated tracks through COPY, then times
 `recommendation_create` end to end (taste, candidate queries, ranking, writing the
 history) for one user with Spotify taste and thumbs, at random hours and scene mixes.
-Prints the median and 95th percentile, and the plan of one candidate query.
+Prints the median and 95th percentile, where the time goes (database round trips, ranking,
+writing the history, the rest), and the plan of one candidate query.
 """
 from __future__ import annotations
 
@@ -18,10 +19,16 @@ import random
 import statistics
 import sys
 import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundscapify.settings.base")
+# As in production: with DEBUG on, Django also logs every query, which costs time per query.
+os.environ.setdefault("DEBUG", "false")
 
 import django
 
@@ -116,19 +123,60 @@ def measure(runs: int, seed: int) -> None:
     scenes = list(Scene.objects.values_list("name", flat=True))
     rng = random.Random(seed)
     timings = []
-    for run in range(runs):
-        first, second = rng.sample(scenes, 2)
-        share = rng.uniform(0.5, 1.0)
-        at = local_time_in("UTC").replace(hour=rng.randrange(24))
-        started = time.perf_counter()
-        made = recommendation_create(user=user, scene_probabilities={first: share, second: 1 - share}, local_time=at, seed=run)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert made.items.count() == 20, made.notes
+    spent: dict[str, float] = defaultdict(float)
+    with _timed_parts(spent):
+        for run in range(runs):
+            first, second = rng.sample(scenes, 2)
+            share = rng.uniform(0.5, 1.0)
+            at = local_time_in("UTC").replace(hour=rng.randrange(24))
+            started = time.perf_counter()
+            made = recommendation_create(user=user, scene_probabilities={first: share, second: 1 - share}, local_time=at, seed=run)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert made.items.count() == 20, made.notes
     timings.sort()
     p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
     print(f"recommendation_create, {runs} runs on {Track.objects.filter(scored=True).count():,} scored tracks:")
     print(f"  median {statistics.median(timings):.1f} ms, p95 {p95:.1f} ms, max {timings[-1]:.1f} ms")
+    _print_parts(spent, sum(timings), runs)
     _explain()
+
+
+@contextmanager
+def _timed_parts(spent: dict[str, float]) -> Iterator[None]:
+    """Add the milliseconds spent in database round trips, ranking and writing to `spent`."""
+    from recommendations.services import recommendations as service
+
+    def database(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent["database"] += (time.perf_counter() - started) * 1000
+
+    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += (time.perf_counter() - started) * 1000
+        return run
+
+    originals = service.rank, service._store
+    service.rank, service._store = timed("ranking", service.rank), timed("writing", service._store)
+    try:
+        with connection.execute_wrapper(database):
+            yield
+    finally:
+        service.rank, service._store = originals
+
+
+def _print_parts(spent: dict[str, float], total: float, runs: int) -> None:
+    rest = total - spent["database"] - spent["ranking"]
+    print(
+        f"  mean per call: database {spent['database'] / runs:.1f} ms (writing {spent['writing'] / runs:.1f} ms of it), "
+        f"ranking {spent['ranking'] / runs:.1f} ms, the rest {rest / runs:.1f} ms"
+    )
 
 
 def _explain() -> None:

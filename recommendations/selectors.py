@@ -73,8 +73,8 @@ def candidate_tracks(
     The valence range is cut into strips; each strip is read from a random point upwards
     along the (valence, energy) index, then from the strip's start if that ran short, each
     read with a LIMIT: every query touches a few index pages however large the catalog is.
-    The strips go in one UNION ALL round trip. Hand-written SQL: the ORM's compiler took
-    longer to build these statements than the database took to answer them.
+    The strips go in one round trip. Hand-written SQL: the ORM's compiler took longer to
+    build these statements than the database took to answer them.
     """
     per_strip = max(1, -(-wanted // CANDIDATE_STRIPS))
     width = (box.valence_max - box.valence_min) / CANDIDATE_STRIPS
@@ -84,9 +84,9 @@ def candidate_tracks(
         high = box.valence_max if strip == CANDIDATE_STRIPS - 1 else low + width
         strips.append((low, rng.uniform(low, high), high))
     filters = _CandidateFilters(box, sorted(exclude_ids), allow_explicit)
-    upper = _read_strips(filters, [(start, "<=", high, per_strip) for _, start, high in strips])
-    short = [(low, "<", start, per_strip - n) for (low, start, _), n in zip(strips, map(len, upper)) if n < per_strip]
-    lower = _read_strips(filters, short)
+    upper = _read_strips(filters, [(start, high, per_strip) for _, start, high in strips])
+    # Both reads include the start point: a song right on it may come twice, hence the dict.
+    lower = _read_strips(filters, [(low, start, per_strip - n) for (low, start, _), n in zip(strips, map(len, upper)) if n < per_strip])
     return list({song.pk: song for part in upper + lower for song in part}.values())
 
 
@@ -96,11 +96,14 @@ class _CandidateFilters:
     exclude_ids: list[int]
     allow_explicit: bool
 
-    def sql(self) -> tuple[str, list[object]]:
+    def sql(self, *, as_array: bool) -> tuple[str, list[object]]:
         # `scored` is the partial index's condition: without it the index cannot be used.
         where = "scored AND energy >= %s AND energy <= %s"
         params: list[object] = [self.box.energy_min, self.box.energy_max]
-        if self.exclude_ids:
+        if self.exclude_ids and as_array:
+            where += " AND id <> ALL(%s)"
+            params.append(self.exclude_ids)
+        elif self.exclude_ids:
             where += f" AND id NOT IN ({', '.join(['%s'] * len(self.exclude_ids))})"
             params += self.exclude_ids
         if not self.allow_explicit:
@@ -108,30 +111,54 @@ class _CandidateFilters:
         return where, params
 
 
-def _read_strips(filters: _CandidateFilters, strips: list[tuple[float, str, float, int]]) -> list[list[Song]]:
-    """Each strip's songs: (from valence, "<=" or "<", to valence, limit), in one round trip."""
+def _read_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> list[list[Song]]:
+    """Each strip's songs, (from valence, to valence, limit) each, in one round trip."""
     if not strips:
         return []
-    where, params = filters.sql()
-    parts, values = [], []
-    for i, (start, upper_op, end, limit) in enumerate(strips):
-        parts.append(
-            f"SELECT * FROM (SELECT {i} AS strip, {', '.join(SONG_FIELDS)} FROM {Track._meta.db_table} "
-            f"WHERE {where} AND valence >= %s AND valence {upper_op} %s ORDER BY valence, energy LIMIT %s) AS s{i}"
-        )
-        values += [*params, start, end, limit]
+    sql, params = (_lateral_strips if connection.vendor == "postgresql" else _union_strips)(filters, strips)
     rows: list[list[Song]] = [[] for _ in strips]
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), values)
+        cursor.execute(sql, params)
         for strip, *fields in cursor.fetchall():
             rows[strip].append(_song(fields))
     return rows
 
 
+def _lateral_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> tuple[str, list[object]]:
+    """One subquery run once per strip: PostgreSQL plans it once (the plan of eight unioned
+    copies, each with the excluded ids, took longer than running them)."""
+    where, params = filters.sql(as_array=True)
+    values = ", ".join(["(%s, %s::float8, %s::float8, %s::int)"] * len(strips))
+    sql = (
+        f"SELECT strips.i, song.* FROM (VALUES {values}) AS strips(i, low, high, n) CROSS JOIN LATERAL "
+        f"(SELECT {_song_columns('track')} FROM {Track._meta.db_table} AS track WHERE {where} "
+        "AND valence >= strips.low AND valence <= strips.high ORDER BY valence, energy LIMIT strips.n) AS song"
+    )
+    return sql, [value for i, strip in enumerate(strips) for value in (i, *strip)] + params
+
+
+def _union_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> tuple[str, list[object]]:
+    where, params = filters.sql(as_array=False)
+    parts, values = [], []
+    for i, (start, end, limit) in enumerate(strips):
+        parts.append(
+            f"SELECT * FROM (SELECT {i} AS strip, {_song_columns('track')} FROM {Track._meta.db_table} AS track "
+            f"WHERE {where} AND valence >= %s AND valence <= %s ORDER BY valence, energy LIMIT %s) AS s{i}"
+        )
+        values += [*params, start, end, limit]
+    return " UNION ALL ".join(parts), values
+
+
+def _song_columns(table: str) -> str:
+    """SONG_FIELDS of `table` as SQL, the artists cut down to the main one (all ranking needs)."""
+    main_artist = f"{table}.artists->>0" if connection.vendor == "postgresql" else f"json_extract({table}.artists, '$[0]')"
+    return ", ".join(main_artist if name == "artists" else f"{table}.{name}" for name in SONG_FIELDS)
+
+
 def _song(fields: Sequence[Any]) -> Song:
-    """A Song from a row of SONG_FIELDS (JSON columns come as text on SQLite)."""
-    pk, spotify_id, name, artists, genres, *rest = fields
-    return Song(pk, spotify_id, name, _json_list(artists), _json_list(genres), *rest)
+    """A Song from a row of SONG_FIELDS (genres come as JSON text)."""
+    pk, spotify_id, name, artist, genres, *rest = fields
+    return Song(pk, spotify_id, name, artist or "", _json_list(genres), *rest)
 
 
 def _json_list(value: Any) -> list[str]:
@@ -142,40 +169,60 @@ def recently_recommended_track_ids(*, user: User, last: int) -> set[int]:
     """Tracks of the user's `last` most recent recommendations."""
     if last <= 0:
         return set()
-    recent = Recommendation.objects.filter(user=user).order_by("-created_at", "-id").values_list("id", flat=True)[:last]
-    return set(RecommendationItem.objects.filter(recommendation__in=list(recent)).values_list("track_id", flat=True))
+    # Hand-written: the ORM took three times longer to build this than the database to run it.
+    sql = (
+        f"SELECT track_id FROM {RecommendationItem._meta.db_table} WHERE recommendation_id IN "
+        f"(SELECT id FROM {Recommendation._meta.db_table} WHERE user_id = %s ORDER BY created_at DESC, id DESC LIMIT %s)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, last])
+        return {track_id for (track_id,) in cursor.fetchall()}
 
 
 def user_allows_explicit(*, user: User) -> bool:
-    return not ListeningSettings.objects.filter(user=user, allow_explicit=False).exists()
-
-
-def disliked_track_ids(*, user: User) -> set[int]:
-    return set(Feedback.objects.filter(user=user, value=Feedback.Value.DOWN).values_list("track_id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT allow_explicit FROM {ListeningSettings._meta.db_table} WHERE user_id = %s", [user.pk])
+        row = cursor.fetchone()
+    return row is None or bool(row[0])
 
 
 def user_taste(*, user: User) -> Taste:
     """Anchors from the user's Spotify top and recent tracks in the catalog and their thumbs up;
     thumbs down as tracks to stay away from; the artists of all their favourites."""
-    fields = [f"track__{name}" for name in SONG_FIELDS]
     anchors: dict[int, Anchor] = {}
     artists: set[str] = set()
-    for source, scored, *song_fields in TasteTrack.objects.filter(user=user).order_by("source", "rank").values_list("source", "track__scored", *fields):
-        song = _song(song_fields)
-        artists.add(song.main_artist)
-        if scored and song.pk not in anchors:
-            phrase = "a top track of yours" if source == TasteTrack.Source.TOP else "something you played lately"
-            anchors[song.pk] = Anchor(song, phrase)
     disliked = []
-    for value, scored, *song_fields in Feedback.objects.filter(user=user).values_list("value", "track__scored", *fields):
-        song = _song(song_fields)
-        if value == Feedback.Value.DOWN:
+    for from_feedback, source, value, scored, *fields in _taste_rows(user):
+        song = _song(fields)
+        if from_feedback and value == Feedback.Value.DOWN:
             disliked.append(song)
             continue
         artists.add(song.main_artist)
-        if scored:
-            anchors[song.pk] = Anchor(song, "a song you liked")
+        if scored and (from_feedback or song.pk not in anchors):
+            anchors[song.pk] = Anchor(song, _anchor_phrase(from_feedback, source))
     return Taste(anchors=list(anchors.values()), disliked=disliked, artists=frozenset(artists - {""}))
+
+
+def _anchor_phrase(from_feedback: int, source: str) -> str:
+    if from_feedback:
+        return "a song you liked"
+    return "a top track of yours" if source == TasteTrack.Source.TOP else "something you played lately"
+
+
+def _taste_rows(user: User) -> list[tuple[Any, ...]]:
+    """(from feedback, taste source, vote, scored, *SONG_FIELDS): Spotify taste first, top before
+    recent, each by rank, then the thumbs (which win over taste for the same song)."""
+    track = Track._meta.db_table
+    sql = (
+        f"SELECT 0, taste.source, 0, track.scored, {_song_columns('track')}, taste.rank FROM {TasteTrack._meta.db_table} AS taste "
+        f"JOIN {track} AS track ON track.id = taste.track_id WHERE taste.user_id = %s "
+        f"UNION ALL SELECT 1, '', vote.value, track.scored, {_song_columns('track')}, 0 FROM {Feedback._meta.db_table} AS vote "
+        f"JOIN {track} AS track ON track.id = vote.track_id WHERE vote.user_id = %s "
+        f"ORDER BY 1, 2, {len(SONG_FIELDS) + 5}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, user.pk])
+        return [row[:-1] for row in cursor.fetchall()]
 
 
 def user_recommendations(*, user: User) -> QuerySet[Recommendation]:

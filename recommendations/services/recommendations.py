@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from recommendations import conf, selectors
@@ -68,8 +68,6 @@ def recommendation_create(
     Raises RecommendationError with a message for the user.
     """
     size = size or conf.get("RECOMMENDATIONS_SIZE")
-    if not selectors.catalog_has_scored_tracks():
-        raise RecommendationError(ERROR_EMPTY_CATALOG)
     known = selectors.scenes_by_name()
     weights = rules.likely_scenes(scene_probabilities, set(known), conf.get("RECOMMENDATIONS_MIN_SCENE_PROBABILITY"))
     if not weights:
@@ -86,10 +84,10 @@ def recommendation_create(
 def _pick(
     user: User, box: rules.Box, profile: Profile, size: int, phrase: str, rng: random.Random
 ) -> tuple[list[Pick], rules.Box, list[str]]:
-    excluded = selectors.recently_recommended_track_ids(user=user, last=conf.get("RECOMMENDATIONS_NO_REPEAT_LAST"))
-    excluded |= selectors.disliked_track_ids(user=user)
-    allow_explicit = selectors.user_allows_explicit(user=user)
     taste = selectors.user_taste(user=user)
+    excluded = selectors.recently_recommended_track_ids(user=user, last=conf.get("RECOMMENDATIONS_NO_REPEAT_LAST"))
+    excluded |= {song.pk for song in taste.disliked}
+    allow_explicit = selectors.user_allows_explicit(user=user)
     notes: list[str] = [] if taste.anchors or taste.artists else [NOTE_NO_TASTE]
     used = box
     for attempt in range(WIDEN_TIMES + 1):
@@ -101,7 +99,8 @@ def _pick(
         if len(picks) >= size:
             break
     if not picks:
-        raise RecommendationError(ERROR_NOTHING_FITS)
+        # Asked only now: the check costs a round trip that a catalog with songs never needs.
+        raise RecommendationError(ERROR_NOTHING_FITS if selectors.catalog_has_scored_tracks() else ERROR_EMPTY_CATALOG)
     if used != box:
         notes.append(NOTE_WIDENED)
     if len(picks) < size:
@@ -141,6 +140,7 @@ def _store(
     user: User, recording: Recording | None, weights: dict[str, float], snapshot: dict[str, Any],
     model_version: str, local_time: datetime, picks: list[Pick], notes: list[str],
 ) -> Recommendation:
+    _commit_without_waiting_for_the_disk()
     recommendation = Recommendation.objects.create(
         user=user, recording=recording, scene_probabilities={k: round(v, 4) for k, v in weights.items()},
         top_scene=next(iter(weights)), criteria=snapshot, model_version=model_version,
@@ -151,6 +151,15 @@ def _store(
         for i, p in enumerate(picks, start=1)
     )
     return recommendation
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """Waiting for PostgreSQL's log flush took ~4 ms of each recommendation, a fifth of its
+    budget. Without the wait, a database crash can lose the last fraction of a second of
+    history (asked again, the songs are picked again), never leave it half-written."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def recommendation_create_for_recording(

@@ -25,7 +25,7 @@ ACOUSTIC_SLOW = Profile(ranges={"acousticness": Range(0.5, 1.0), "tempo": Range(
 
 
 def song(pk: int, **features) -> Song:
-    values = {"valence": 0.4, "energy": 0.3, "acousticness": 0.5, "tempo": 100.0, "artists": [f"Artist {pk}"], **features}
+    values = {"valence": 0.4, "energy": 0.3, "acousticness": 0.5, "tempo": 100.0, "artist": f"Artist {pk}", **features}
     return Song(pk=pk, spotify_id=f"{pk:022d}", name=f"Song {pk}", **values)
 
 

@@ -191,8 +191,8 @@ def _is_empty(fileobj: BinaryIO) -> bool:
 def _skip_tags_options(fileobj: BinaryIO) -> dict[str, str]:
     """FFmpeg's options to start reading past the ID3v2 tags at the start of the file, if any.
 
-    FFmpeg turns a tag's frames into metadata strings byte by byte: a 20 MB tag takes it
-    2-3 s and 80 MB to read, and audio needs none of it.
+    FFmpeg turns a tag's frames into metadata strings byte by byte (a 20 MB tag took it 2-3 s
+    to read), and audio needs none of it.
     """
     start, offset = fileobj.tell(), 0
     try:

@@ -31,7 +31,7 @@ def recording_audio_replace(recording: Recording, *, content: bytes, extension: 
     place and raises. Returns False, and keeps nothing new, when the row no longer holds
     the old file (deleted meanwhile, or a twin delivery replaced it first).
     """
-    old_name, storage = recording.file.name, recording.file.storage
+    old_name, storage = recording.file.name or "", recording.file.storage
     new_name = storage.save(recording_upload_to(recording, f"{recording.id}.{extension}"), ContentFile(content))
     try:
         replaced = Recording.objects.filter(pk=recording.pk, file=old_name).update(

@@ -11,6 +11,7 @@ tests/reliability/test_audio_bombs.py and bench/decode_bombs.py use them.
 """
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from collections.abc import Callable
@@ -38,6 +39,7 @@ def silent_packet(codec: str, rate: int, options: dict[str, str]) -> tuple[bytes
     """One encoded frame of silence: (packet, samples it decodes to, codec extradata)."""
     container = av.open(io.BytesIO(), mode="w", format="matroska")
     stream = container.add_stream(codec, rate=rate, layout="mono")
+    assert isinstance(stream, av.AudioStream)
     stream.codec_context.options = options
     container.start_encoding()
     frame_size = stream.codec_context.frame_size
@@ -62,11 +64,13 @@ def no_duration_bomb(codec: str, size: int) -> Bomb:
     stream = container.add_stream(codec, rate=rate, layout="mono")
     stream.codec_context.options = options
     container.start_encoding()
-    step = int(samples / rate / stream.time_base)
+    time_base = stream.time_base
+    assert time_base is not None
+    step = int(samples / rate / time_base)
     count = 0
     while buffer.tell() < size:
         out = av.Packet(packet)
-        out.stream, out.time_base = stream, stream.time_base
+        out.stream, out.time_base = stream, time_base
         out.pts = out.dts = count * step
         out.duration = step
         container.mux(out)
@@ -88,7 +92,7 @@ def wav_with_trailing_junk(size: int, seconds: float = 5.0) -> Bomb:
 
 def mp3_with_giant_id3_tag(size: int, seconds: float = 5.0) -> Bomb:
     mp3 = encode(ambience(seconds), fmt="mp3")
-    body_size = max(0, size - len(mp3) - 10)
+    body_size = max(64, size - len(mp3) - 10)  # a small tag when the audio alone is over `size`
     frame = b"PRIV" + struct.pack(">I", body_size - 10) + b"\0\0" + _filler(body_size - 10)
     synchsafe = bytes((body_size >> shift) & 0x7F for shift in (21, 14, 7, 0))
     return Bomb("mp3-giant-id3", b"ID3\x03\x00\x00" + synchsafe + frame + mp3, seconds)
@@ -110,5 +114,7 @@ BUILDERS: dict[str, Callable[[int], Bomb]] = {
 }
 
 
+@functools.lru_cache(maxsize=8)
 def bomb(kind: str, size: int) -> Bomb:
+    """A file of `kind` (a key of BUILDERS), about `size` bytes; the last few made are kept."""
     return BUILDERS[kind](size)

@@ -33,6 +33,15 @@ MIN_DURATION_S = 1.0
 MIN_SAMPLE_RATE = 8000
 # One step of 16-bit audio: anything quieter everywhere is digital silence.
 SILENCE_PEAK = 1.0 / 32768.0
+# Decoding stops this far past a caller's limit: room for a clip at the limit whose header
+# rounds, never hours of audio from a container that states no duration (or a wrong one).
+DURATION_MARGIN_S = 1.0
+# What a probe decodes unless told otherwise: enough to show that the stream decodes.
+PROBE_DECODE_S = 2.0
+# Packets a probe reads at most: packets that decode to no samples must not make it read
+# a whole file. A probe's seconds need a few hundred packets in any codec we accept.
+PROBE_MAX_PACKETS = 4096
+ID3V2_HEADER_BYTES = 10
 
 
 @dataclass(frozen=True)
@@ -45,10 +54,17 @@ class DecodedAudio:
 
 @dataclass(frozen=True)
 class AudioInfo:
-    duration_s: float
     sample_rate: int
     format_name: str
     channels: int
+    header_duration_s: float | None  # what the container states; None when it states nothing
+    probed_s: float  # seconds of audio the probe decoded
+    ended: bool  # the stream ended within the probe: probed_s is all the audio there is
+
+    @property
+    def duration_s(self) -> float | None:
+        """The clip's length as far as a probe can tell: a short stream's decoded length, else the header's."""
+        return self.probed_s if self.ended else self.header_duration_s
 
 
 def decode_audio(
@@ -57,7 +73,9 @@ def decode_audio(
     """Decode `source`, mix to mono and resample to `target_sr` (default: the file's rate).
 
     Raises UndecodableAudioError, EmptyAudioError, TooShortAudioError, SilentAudioError
-    and, when `max_duration_s` is given, TooLongAudioError.
+    and, when `max_duration_s` is given, TooLongAudioError: then it never decodes more than
+    `max_duration_s + DURATION_MARGIN_S` seconds, whatever the container claims. Without
+    it, decoding is unbounded: give one for any file that a user sent.
     """
     with _open_container(source) as container:
         stream = _audio_stream(container)
@@ -67,24 +85,45 @@ def decode_audio(
     return _validated(samples, rate, format_name, max_duration_s)
 
 
-def probe_audio(source: AudioSource) -> AudioInfo:
-    """Read the container's headers (decoding only when they lack a duration).
+def probe_audio(source: AudioSource, *, decode_s: float = PROBE_DECODE_S) -> AudioInfo:
+    """Read the container's headers and decode at most the first `decode_s` seconds.
 
-    Raises UndecodableAudioError or EmptyAudioError.
+    Cheap whatever the file holds: the samples are counted, not kept, and a container that
+    states no duration (MediaRecorder's WebM) is not decoded to its end to measure it.
+    Raises UndecodableAudioError, EmptyAudioError or LowSampleRateAudioError.
     """
     with _open_container(source) as container:
         stream = _audio_stream(container)
-        duration = _header_duration(container, stream)
-        if duration is None:
-            # MediaRecorder's WebM has no duration in its header: count the samples.
-            rate = _native_rate(stream)
-            duration = len(_decode_stream(container, stream, rate, None)) / rate
+        header_duration = _header_duration(container, stream)
+        probed_s, ended = _probe_stream(container, stream, decode_s)
         return AudioInfo(
-            duration_s=float(duration),
             sample_rate=_native_rate(stream),
             format_name=container.format.name,
             channels=int(stream.codec_context.channels or 0),
+            header_duration_s=None if header_duration is None else float(header_duration),
+            probed_s=probed_s,
+            ended=ended,
         )
+
+
+def _probe_stream(
+    container: av.container.InputContainer, stream: av.audio.stream.AudioStream, decode_s: float
+) -> tuple[float, bool]:
+    """(seconds decoded, whether the stream ended) after at most `decode_s` seconds or PROBE_MAX_PACKETS packets."""
+    rate = _native_rate(stream)
+    decoded = 0
+    try:
+        for count, packet in enumerate(container.demux(stream), start=1):
+            decoded += sum(frame.samples for frame in packet.decode())
+            if decoded >= decode_s * rate or count >= PROBE_MAX_PACKETS:
+                return decoded / rate, False
+    except (av.FFmpegError, ValueError) as exc:
+        if not decoded:
+            raise UndecodableAudioError(detail=str(exc)) from exc
+        # A cut file: what decoded is all there is, as in _decode_stream.
+    if not decoded:
+        raise EmptyAudioError()
+    return decoded / rate, True
 
 
 def validate_samples(samples: np.ndarray, sample_rate: int, max_duration_s: float | None = None) -> None:
@@ -112,7 +151,7 @@ def _open_container(source: AudioSource) -> Iterator[av.container.InputContainer
         if _is_empty(fileobj):
             raise EmptyAudioError()
         try:
-            container = av.open(fileobj, mode="r")
+            container = av.open(fileobj, mode="r", options=_skip_tags_options(fileobj))
         except (av.FFmpegError, ValueError, OSError, UnicodeDecodeError) as exc:
             raise UndecodableAudioError(detail=str(exc)) from exc
         try:
@@ -149,6 +188,36 @@ def _is_empty(fileobj: BinaryIO) -> bool:
     return empty
 
 
+def _skip_tags_options(fileobj: BinaryIO) -> dict[str, str]:
+    """FFmpeg's options to start reading past the ID3v2 tags at the start of the file, if any.
+
+    FFmpeg turns a tag's frames into metadata strings byte by byte (a 20 MB tag took it 2-3 s
+    to read), and audio needs none of it.
+    """
+    start, offset = fileobj.tell(), 0
+    try:
+        while (size := _id3v2_size(fileobj.read(ID3V2_HEADER_BYTES))) is not None:
+            offset += size
+            fileobj.seek(start + offset)
+    finally:
+        fileobj.seek(start)
+    return {"skip_initial_bytes": str(offset)} if offset else {}
+
+
+def _id3v2_size(header: bytes) -> int | None:
+    """The whole size of the ID3v2 tag that `header` opens (header and footer included), else None."""
+    if len(header) < ID3V2_HEADER_BYTES or header[:3] != b"ID3" or header[3] == 0xFF or header[4] == 0xFF:
+        return None
+    size_bytes = header[6:10]
+    if any(byte & 0x80 for byte in size_bytes):  # sizes are "synchsafe": 7 bits a byte
+        return None
+    size = 0
+    for byte in size_bytes:
+        size = (size << 7) | byte
+    has_footer = bool(header[5] & 0x10)
+    return ID3V2_HEADER_BYTES + size + (ID3V2_HEADER_BYTES if has_footer else 0)
+
+
 def _audio_stream(container: av.container.InputContainer) -> av.audio.stream.AudioStream:
     if not container.streams.audio:
         raise UndecodableAudioError(detail="no audio stream")
@@ -179,7 +248,7 @@ def _decode_stream(
     # Keep the channels planar and average them ourselves: FFmpeg's downmix weights
     # stereo by 1/sqrt(2), which would make level depend on the channel count.
     resampler = av.AudioResampler(format="fltp", rate=rate)
-    limit = None if max_duration_s is None else int((max_duration_s + 1.0) * rate)
+    limit = None if max_duration_s is None else int((max_duration_s + DURATION_MARGIN_S) * rate)
     chunks: list[np.ndarray] = []
     total = 0
     try:

@@ -69,15 +69,17 @@ class RecordingListCreateApi(GenericAPIView):
         tags=TAGS,
         summary="Upload a recording",
         description=(
-            "Multipart upload, field `file`. The file is validated before anything is queued: size, "
-            "duration and real audio content (the decoded header decides, not the extension or the "
-            "Content-Type). The answer comes at once with status `queued`: poll the recording until "
-            "its status is `done` or `failed`."
+            "Multipart upload, field `file`. The file is checked before anything is queued: size, "
+            "stated duration and real audio content in its first seconds (the decoded header decides, "
+            "not the extension or the Content-Type). The answer comes at once with status `queued`: poll "
+            "the recording until its status is `done` or `failed` (what only the whole clip shows, such "
+            "as silence, fails it with its message). We keep the decoded audio re-encoded (Opus in "
+            "WebM), not the bytes sent; refused uploads count against the hourly quota."
         ),
         request={"multipart/form-data": RecordingUploadSerializer},
         responses={
             201: RecordingSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Not audio, truncated, too short/long, silent"),
+            400: OpenApiResponse(ErrorSerializer, description="Not audio, truncated, too short/long"),
             411: OpenApiResponse(ErrorSerializer, description="Body sent in chunks, without Content-Length"),
             413: OpenApiResponse(ErrorSerializer, description="File over the size limit, or storage quota full"),
             429: OpenApiResponse(ErrorSerializer, description="Too many recordings in the last hour; see Retry-After"),

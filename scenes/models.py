@@ -12,9 +12,10 @@ from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH
 def recording_upload_to(recording: Recording, filename: str) -> str:
     """`recordings/<user id>/<recording id>.<ext>`: the client's filename never reaches storage.
 
-    `filename` is the name the service chose (`<id>.<ext>`); only its extension is kept.
+    `filename` is the name the service chose (`<id>.<ext>`, where `<ext>` may have a dot,
+    as in `opus.webm`); only its extension is kept.
     """
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    extension = filename.split(".", 1)[-1].lower() if "." in filename else "bin"
     return f"recordings/{recording.user_id}/{recording.id}.{extension}"
 
 
@@ -68,6 +69,21 @@ class Recording(models.Model):
     @property
     def has_audio(self) -> bool:
         return bool(self.file)
+
+
+class UploadRefusal(models.Model):
+    """An upload refused for what it held: no file, no recording, but it counts against the
+    hourly quota like one, since checking it cost us as much."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_refusals")
+    code = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class SceneResult(models.Model):

@@ -17,11 +17,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from ml.decoding import DecodedAudio, decode_audio
+from ml.decoding import DecodedAudio
 from ml.errors import AudioError, ModelArtifactError
-from scenes.errors import MODEL_UNAVAILABLE_MESSAGE, NO_AUDIO_MESSAGE, PROCESSING_FAILED_MESSAGE, AudioGone
+from scenes.audio import STORED_EXTENSION, decode_recording, encode_for_storage
+from scenes.errors import (
+    MODEL_UNAVAILABLE_MESSAGE,
+    NO_AUDIO_MESSAGE,
+    PROCESSING_FAILED_MESSAGE,
+    AudioGone,
+    InvalidAudio,
+)
 from scenes.models import Recording, SceneResult
-from scenes.services.storage import recording_audio_delete
+from scenes.services.storage import recording_audio_delete, recording_audio_replace
 from soundscapify.celery import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 
 logger = logging.getLogger(__name__)
@@ -68,17 +75,20 @@ def recording_classify(*, recording_id: JobId, job_id: JobId) -> Recording | Non
     """Classify the recording for job `job_id` and store the result once; returns the recording.
 
     Safe to run any number of times: a job that has finished (done or failed), that a newer
-    job replaced, or whose recording is gone does nothing and returns None. A bad file
-    marks the recording failed with its message (and deletes the audio). Transient
-    errors (storage, database) propagate for the task to retry.
+    job replaced, or whose recording is gone does nothing and returns None. The uploaded
+    file is replaced by its re-encoded audio (once). A bad file marks the recording failed
+    with its message (and deletes the audio). Transient errors (storage, database)
+    propagate for the task to retry.
     """
     recording = _start_processing(recording_id, job_id)
     if recording is None:
         return None
     try:
-        audio = _decode(recording)
+        data = _read_audio(recording)
+        audio = _decode(data)
+        _keep_reencoded(recording, data, audio.duration_s)
         result = _classify(audio.samples, audio.sample_rate)
-    except AudioError as exc:
+    except (AudioError, InvalidAudio) as exc:
         return recording_fail(recording=recording, job_id=job_id, code=exc.code, message=exc.message, delete_audio=True)
     except ModelArtifactError:
         logger.exception("Scene model unavailable for recording %s", recording.id)
@@ -105,13 +115,29 @@ def _start_processing(recording_id: JobId, job_id: JobId) -> Recording | None:
     return None
 
 
-def _decode(recording: Recording) -> DecodedAudio:
+def _read_audio(recording: Recording) -> bytes:
     if not recording.file:
         raise NoAudioError()
     with recording.file.open("rb") as handle:
-        data = handle.read()
+        return handle.read()  # at most SCENES_MAX_UPLOAD_BYTES: the upload checked its size
+
+
+def _decode(data: bytes) -> DecodedAudio:
     # Decoded straight to the model's rate, with the resampler its training data went through.
-    return decode_audio(data, target_sr=_model_sample_rate(), max_duration_s=settings.SCENES_MAX_DURATION_S)
+    return decode_recording(
+        data,
+        target_sr=_model_sample_rate(),
+        min_duration_s=settings.SCENES_MIN_DURATION_S,
+        max_duration_s=settings.SCENES_MAX_DURATION_S,
+    )
+
+
+def _keep_reencoded(recording: Recording, data: bytes, duration_s: float) -> None:
+    """Replace the uploaded bytes by the decoded audio, re-encoded: a redelivery finds it done."""
+    if (recording.file.name or "").endswith(f".{STORED_EXTENSION}"):
+        return
+    content = encode_for_storage(data, max_duration_s=settings.SCENES_MAX_DURATION_S)
+    recording_audio_replace(recording, content=content, extension=STORED_EXTENSION, duration_s=round(duration_s, 3))
 
 
 def _model_sample_rate() -> int:

@@ -19,11 +19,12 @@ from scenes.errors import (
     RATE_LIMITED_MESSAGE,
     STORAGE_FULL_MESSAGE,
     TOO_LARGE_MESSAGE,
+    InvalidAudio,
     LengthRequired,
     RateLimited,
     UploadTooLarge,
 )
-from scenes.models import Recording
+from scenes.models import Recording, UploadRefusal
 from scenes.services.classification import enqueue_on_commit
 from soundscapify.time_zones import known_time_zone_or_blank
 
@@ -78,12 +79,20 @@ def recording_create(*, user: User, upload: UploadedFile, time_zone: str = "") -
     `time_zone` is the user's IANA zone; an unknown one is dropped (the site's zone applies).
 
     Raises UploadTooLarge (413), RateLimited (429) or InvalidAudio (400); nothing is
-    stored when it raises.
+    stored when it raises, but an InvalidAudio counts against the hourly quota.
     """
     limits = UploadLimits.from_settings()
     size = _upload_size(upload)
     if size > limits.max_bytes:
         raise UploadTooLarge("too_large", TOO_LARGE_MESSAGE.format(limit_mb=limits.max_bytes / MB))
+    try:
+        return _create_within_quotas(user, upload, size, limits, time_zone)
+    except InvalidAudio as exc:
+        _count_refusal(user, exc.code)
+        raise
+
+
+def _create_within_quotas(user: User, upload: UploadedFile, size: int, limits: UploadLimits, time_zone: str) -> Recording:
     with transaction.atomic():
         # One upload at a time per user, so that two parallel ones cannot both pass a quota.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -115,12 +124,25 @@ def _upload_size(upload: UploadedFile) -> int:
     return size
 
 
+def _count_refusal(user: User, code: str) -> None:
+    """Record a refused upload for the hourly quota; the user's older refusals count no more."""
+    UploadRefusal.objects.filter(user=user, created_at__lt=timezone.now() - RATE_WINDOW).delete()
+    UploadRefusal.objects.create(user=user, code=code)
+
+
 def _check_quotas(user: User, size: int, limits: UploadLimits) -> None:
     since = timezone.now() - RATE_WINDOW
-    recent = Recording.objects.filter(user=user, created_at__gte=since).order_by("created_at")
-    if recent.count() >= limits.recordings_per_hour:
+    # Refused uploads count too: checking one costs a probe, and otherwise bad files
+    # could be sent without end.
+    recent = sorted(
+        [
+            *Recording.objects.filter(user=user, created_at__gte=since).values_list("created_at", flat=True),
+            *UploadRefusal.objects.filter(user=user, created_at__gte=since).values_list("created_at", flat=True),
+        ]
+    )
+    if len(recent) >= limits.recordings_per_hour:
         # None only under a limit of 0 recordings an hour: then the next one is an hour away.
-        oldest = recent.values_list("created_at", flat=True).first() or timezone.now()
+        oldest = recent[0] if recent else timezone.now()
         retry_after = max(1, int((oldest + RATE_WINDOW - timezone.now()).total_seconds()) + 1)
         message = RATE_LIMITED_MESSAGE.format(limit=limits.recordings_per_hour)
         raise RateLimited("rate_limited", message, retry_after_s=retry_after)

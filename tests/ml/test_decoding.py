@@ -4,6 +4,7 @@ import io
 from pathlib import Path
 from typing import BinaryIO, cast
 
+import av
 import numpy as np
 import pytest
 import soundfile as sf
@@ -123,3 +124,36 @@ def test_digital_silence_is_silent(tmp_path: Path) -> None:
 def test_a_clip_over_the_limit_is_too_long(tmp_path: Path) -> None:
     path = encode(tmp_path / "long.flac", tone(4.0, 16000))
     _expect(TooLongAudioError, "too_long", TOO_LONG_MESSAGE, path, max_duration_s=2.0)
+
+
+def test_probe_decodes_only_the_first_seconds_of_a_stream_that_states_no_duration(tmp_path: Path) -> None:
+    path = encode(tmp_path / "long.webm", tone(20.0, 48000))
+    live = tmp_path / "live.webm"
+    with av.open(str(path)) as source, av.open(str(live), "w", format="webm", options={"live": "1"}) as copy:
+        stream = copy.add_stream_from_template(source.streams.audio[0])
+        for packet in source.demux(source.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                copy.mux(packet)
+
+    info = probe_audio(live, decode_s=2.0)
+
+    assert info.header_duration_s is None and info.duration_s is None and not info.ended
+    assert 2.0 <= info.probed_s < 2.2
+
+
+def test_probe_of_a_short_stream_decodes_all_of_it(tmp_path: Path) -> None:
+    info = probe_audio(encode(tmp_path / "short.flac", tone(1.5, 16000)), decode_s=2.0)
+
+    assert info.ended and info.duration_s == pytest.approx(1.5, abs=0.01)
+
+
+def test_audio_behind_a_leading_id3_tag_decodes(tmp_path: Path) -> None:
+    mp3 = encode(tmp_path / "clip.mp3", tone(3.0, 44100)).read_bytes()
+    body = b"PRIV" + (1000).to_bytes(4, "big") + b"\0\0" + b"x" * 1000
+    size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))
+    tagged = b"ID3\x03\x00\x00" + size + body + mp3
+
+    audio = decode_audio(tagged, target_sr=16000)
+
+    assert audio.format_name == "mp3" and audio.duration_s == pytest.approx(3.0, abs=0.1)

@@ -45,19 +45,22 @@ def ambience(seconds: float, sample_rate: int = 16000, seed: int = 0) -> np.ndar
     return (noise + hum + chirp + 0.01 * rng.standard_normal(t.size)).astype(np.float32)
 
 
-def encode(samples: np.ndarray, sample_rate: int = 16000, fmt: str = "wav") -> bytes:
-    """Encode mono float samples: wav, flac, ogg (soundfile) or webm/opus, mp3 (PyAV)."""
+def encode(samples: np.ndarray, sample_rate: int = 16000, fmt: str = "wav", live: bool = False) -> bytes:
+    """Encode mono float samples: wav, flac, ogg (soundfile) or webm/opus, mp3 (PyAV).
+
+    `live` writes a WebM as MediaRecorder streams one: no duration in its header.
+    """
     if fmt in ("wav", "flac", "ogg"):
         buffer = io.BytesIO()
         sf.write(buffer, samples, sample_rate, format=fmt.upper(), subtype=None if fmt != "wav" else "PCM_16")
         return buffer.getvalue()
-    return _encode_with_av(samples, sample_rate, fmt)
+    return _encode_with_av(samples, sample_rate, fmt, {"live": "1"} if live else {})
 
 
-def _encode_with_av(samples: np.ndarray, sample_rate: int, fmt: str) -> bytes:
+def _encode_with_av(samples: np.ndarray, sample_rate: int, fmt: str, options: dict[str, str]) -> bytes:
     codec, rate = {"webm": ("libopus", 48000), "mp3": ("libmp3lame", 44100)}[fmt]
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=fmt) as container:
+    with av.open(buffer, mode="w", format=fmt, options=options) as container:
         stream = container.add_stream(codec, rate=rate, layout="mono")
         assert isinstance(stream, av.AudioStream)
         resampler = av.AudioResampler(format=stream.codec_context.format, layout="mono", rate=rate)

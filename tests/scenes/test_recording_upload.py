@@ -1,13 +1,19 @@
-"""Uploads are validated before anything is stored or queued; bad ones leave nothing behind."""
+"""Uploads are checked before anything is stored or queued; bad ones leave nothing behind.
+
+The request reads the headers and probes the first seconds; what only the whole clip shows
+(silence, a length no header states) is the worker's: tests/scenes/test_recording_storage.py.
+"""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 
-from ml.errors import EMPTY_MESSAGE, LOW_SAMPLE_RATE_MESSAGE, SILENT_MESSAGE, UNDECODABLE_MESSAGE
+from ml.errors import EMPTY_MESSAGE, LOW_SAMPLE_RATE_MESSAGE, UNDECODABLE_MESSAGE
 from scenes.errors import (
     LENGTH_REQUIRED_MESSAGE,
     RATE_LIMITED_MESSAGE,
@@ -18,7 +24,7 @@ from scenes.errors import (
     TRUNCATED_MESSAGE,
     UploadTooLarge,
 )
-from scenes.models import Recording
+from scenes.models import Recording, UploadRefusal
 from tests.scenes.helpers import ambience, encode, upload_file
 
 pytestmark = pytest.mark.django_db
@@ -96,9 +102,9 @@ def _wav_cut_in_half() -> bytes:
     return data[: len(data) // 2]
 
 
-def _flac_cut_in_half() -> bytes:
+def _flac_cut_short() -> bytes:
     data = encode(ambience(6.0), fmt="flac")
-    return data[: len(data) // 2]
+    return data[: len(data) // 6]  # about 1 s left: the stream ends within the upload's probe
 
 
 TEXT = b"Hello, this is a text file and not a recording.\n" * 40
@@ -108,8 +114,7 @@ BAD_INPUTS = {
     "an image named .wav": (PNG, "photo.wav", "undecodable", UNDECODABLE_MESSAGE),
     "a header cut short": (encode(ambience(6.0), fmt="wav")[:30], "clip.wav", "undecodable", UNDECODABLE_MESSAGE),
     "a truncated wav": (_wav_cut_in_half(), "clip.wav", "truncated", TRUNCATED_MESSAGE),
-    "a truncated flac": (_flac_cut_in_half(), "clip.flac", "truncated", TRUNCATED_MESSAGE),
-    "silence": (encode(np.zeros(16000 * 5, dtype=np.float32), fmt="wav"), "quiet.wav", "silent", SILENT_MESSAGE),
+    "a truncated flac": (_flac_cut_short(), "clip.flac", "truncated", TRUNCATED_MESSAGE),
     "an empty file": (b"", "empty.wav", "empty", EMPTY_MESSAGE),
     "sampled at 4 kHz": (
         encode(ambience(5.0, sample_rate=4000), 4000, fmt="wav"), "old-dictaphone.wav", "low_sample_rate",
@@ -137,6 +142,14 @@ def test_each_bad_input_gets_its_message_and_leaves_no_file_behind(
     assert media_files() == []
     assert not Recording.objects.exists()
     assert callbacks == []
+
+
+def test_silence_passes_the_upload_check_which_decodes_only_the_first_seconds(api_client, media_files) -> None:
+    """The worker decodes the whole clip and fails it (tests/scenes/test_recording_storage.py)."""
+    response = post(api_client, encode(np.zeros(16000 * 5, dtype=np.float32), fmt="wav"), name="quiet.wav")
+
+    assert response.status_code == 201, response.content
+    assert Recording.objects.get().status == Recording.Status.QUEUED
 
 
 def test_the_messages_read_as_sentences_with_the_default_limits() -> None:
@@ -183,6 +196,31 @@ def test_past_the_hourly_quota_it_answers_429_with_retry_after(api_client, setti
     assert response.json() == {"code": "rate_limited", "detail": RATE_LIMITED_MESSAGE.format(limit=2)}
     assert 3500 <= int(response["Retry-After"]) <= 3601
     assert len(media_files()) == 2
+
+
+def test_refused_uploads_count_against_the_hourly_quota_without_storing_anything(
+    api_client, settings, clip_wav, media_files
+) -> None:
+    settings.SCENES_RECORDINGS_PER_HOUR = 3
+    assert post(api_client, clip_wav).status_code == 201
+    assert post(api_client, TEXT, name="notes.wav").status_code == 400
+    assert post(api_client, PNG, name="photo.wav").status_code == 400
+
+    response = post(api_client, clip_wav)
+
+    assert response.status_code == 429
+    assert response.json() == {"code": "rate_limited", "detail": RATE_LIMITED_MESSAGE.format(limit=3)}
+    assert 3500 <= int(response["Retry-After"]) <= 3601
+    assert len(media_files()) == 1 and Recording.objects.count() == 1
+    assert sorted(UploadRefusal.objects.values_list("code", flat=True)) == ["undecodable", "undecodable"]
+
+
+def test_refusals_older_than_an_hour_no_longer_count(api_client, user, settings, clip_wav) -> None:
+    settings.SCENES_RECORDINGS_PER_HOUR = 1
+    assert post(api_client, TEXT, name="notes.wav").status_code == 400
+    UploadRefusal.objects.update(created_at=timezone.now() - timedelta(hours=1, seconds=1))
+
+    assert post(api_client, clip_wav).status_code == 201
 
 
 def test_the_hourly_quota_is_per_user(api_client, settings, clip_wav, other_user) -> None:

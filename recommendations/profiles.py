@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 UNIT_RANGES = ("acousticness", "instrumentalness", "danceability", "speechiness")
 RANGED = (*UNIT_RANGES, "tempo")
@@ -48,7 +49,7 @@ class Profile:
         return not (self.ranges or self.preferred or self.avoided)
 
 
-def profile_errors(values: Mapping[str, object]) -> dict[str, str]:
+def profile_errors(values: Mapping[str, Any]) -> dict[str, str]:
     """Field -> message for each broken rule of a scene's profile; empty when valid.
 
     A range may set its minimum, its maximum, both or neither.
@@ -60,20 +61,20 @@ def profile_errors(values: Mapping[str, object]) -> dict[str, str]:
             message = _bound_error(name, value)
             if message:
                 errors[f"{name}_{end}"] = message
-        if low is not None and high is not None and not errors.keys() & {f"{name}_min", f"{name}_max"} and low > high:  # type: ignore[operator]
+        if low is not None and high is not None and not errors.keys() & {f"{name}_min", f"{name}_max"} and low > high:
             errors[f"{name}_max"] = ERROR_ORDER
     for key in GENRE_FIELDS:
         genres = values.get(key) or []
         if not isinstance(genres, list) or not all(isinstance(g, str) and g.strip() for g in genres):
             errors[key] = ERROR_GENRE
     if not errors.keys() & set(GENRE_FIELDS):
-        both = {normal_genre(g) for g in values.get("preferred_genres") or []} & {normal_genre(g) for g in values.get("avoided_genres") or []}  # type: ignore[union-attr]
+        both = {normal_genre(g) for g in values.get("preferred_genres") or []} & {normal_genre(g) for g in values.get("avoided_genres") or []}
         if both:
             errors["avoided_genres"] = ERROR_BOTH_WAYS.format(genres=", ".join(sorted(both)))
     return errors
 
 
-def _bound_error(name: str, value: object) -> str:
+def _bound_error(name: str, value: Any) -> str:
     if value is None:
         return ""
     low, high = TEMPO_LIMITS if name == "tempo" else (0.0, 1.0)
@@ -82,7 +83,7 @@ def _bound_error(name: str, value: object) -> str:
     return ""
 
 
-def scene_profile(values: Mapping[str, object]) -> Profile:
+def scene_profile(values: Mapping[str, Any]) -> Profile:
     """The profile of one scene's row (its `*_min`/`*_max` fields and genre lists)."""
     ranges = {}
     for name in RANGED:
@@ -90,7 +91,7 @@ def scene_profile(values: Mapping[str, object]) -> Profile:
         if low is None and high is None:
             continue
         floor, ceiling = TEMPO_LIMITS if name == "tempo" else (0.0, 1.0)
-        ranges[name] = Range(float(low if low is not None else floor), float(high if high is not None else ceiling))  # type: ignore[arg-type]
+        ranges[name] = Range(float(low if low is not None else floor), float(high if high is not None else ceiling))
     return Profile(
         ranges=ranges,
         preferred=dict.fromkeys(_genres(values.get("preferred_genres")), 1.0),
@@ -98,8 +99,8 @@ def scene_profile(values: Mapping[str, object]) -> Profile:
     )
 
 
-def _genres(names: object) -> list[str]:
-    return [normal_genre(name) for name in names or [] if str(name).strip()]  # type: ignore[attr-defined]
+def _genres(names: Any) -> list[str]:
+    return [normal_genre(name) for name in names or [] if str(name).strip()]
 
 
 def blend_profiles(weighted: Sequence[tuple[float, Profile]]) -> Profile:

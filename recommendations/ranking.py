@@ -132,7 +132,8 @@ class _Choice:
     """The songs kept so far, counted by artist, genre and decade."""
 
     def __init__(self, variety: Variety, size: int) -> None:
-        self.variety, self.size, self.kept = variety, size, []
+        self.variety, self.size = variety, size
+        self.kept: list[_Scored] = []
         self.genre_cap = math.ceil(variety.max_genre_share * size)
         self.decade_cap = math.ceil(variety.max_decade_share * size)
         self.artists: Counter[str] = Counter()

@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from recommendations.criteria import Box
 from recommendations.models import (
+    CRITERIA_FIELDS,
     Feedback,
     ListeningSettings,
     PlaylistExport,
@@ -24,6 +25,7 @@ from recommendations.models import (
     TasteTrack,
     Track,
 )
+from recommendations.profiles import PROFILE_FIELDS
 from recommendations.ranking import Anchor, Song, Taste
 
 if TYPE_CHECKING:
@@ -42,9 +44,19 @@ def label_to_scene() -> dict[str, str]:
     return dict(SceneLabel.objects.values_list("label", "scene__name"))
 
 
-def scenes_by_name(names: list[str] | None = None) -> dict[str, Scene]:
-    scenes = Scene.objects.all() if names is None else Scene.objects.filter(name__in=names)
-    return {scene.name: scene for scene in scenes}
+@dataclass(frozen=True)
+class SceneRules:
+    criteria: dict[str, float]
+    profile_values: dict[str, Any]
+
+
+def scene_rules() -> dict[str, SceneRules]:
+    """Each scene's criteria and profile, by name, as plain values (model instances of the
+    whole table cost a millisecond of every recommendation)."""
+    rows = Scene.objects.values("name", *CRITERIA_FIELDS, *PROFILE_FIELDS)
+    return {
+        row["name"]: SceneRules({f: row[f] for f in CRITERIA_FIELDS}, {f: row[f] for f in PROFILE_FIELDS}) for row in rows
+    }
 
 
 def catalog_has_scored_tracks() -> bool:
@@ -96,10 +108,10 @@ class _CandidateFilters:
     exclude_ids: list[int]
     allow_explicit: bool
 
-    def sql(self, *, as_array: bool) -> tuple[str, list[object]]:
+    def sql(self, *, as_array: bool) -> tuple[str, list[Any]]:
         # `scored` is the partial index's condition: without it the index cannot be used.
         where = "scored AND energy >= %s AND energy <= %s"
-        params: list[object] = [self.box.energy_min, self.box.energy_max]
+        params: list[Any] = [self.box.energy_min, self.box.energy_max]
         if self.exclude_ids and as_array:
             where += " AND id <> ALL(%s)"
             params.append(self.exclude_ids)
@@ -124,7 +136,7 @@ def _read_strips(filters: _CandidateFilters, strips: list[tuple[float, float, in
     return rows
 
 
-def _lateral_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> tuple[str, list[object]]:
+def _lateral_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> tuple[str, list[Any]]:
     """One subquery run once per strip: PostgreSQL plans it once (the plan of eight unioned
     copies, each with the excluded ids, took longer than running them)."""
     where, params = filters.sql(as_array=True)
@@ -137,7 +149,7 @@ def _lateral_strips(filters: _CandidateFilters, strips: list[tuple[float, float,
     return sql, [value for i, strip in enumerate(strips) for value in (i, *strip)] + params
 
 
-def _union_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> tuple[str, list[object]]:
+def _union_strips(filters: _CandidateFilters, strips: list[tuple[float, float, int]]) -> tuple[str, list[Any]]:
     where, params = filters.sql(as_array=False)
     parts, values = [], []
     for i, (start, end, limit) in enumerate(strips):

@@ -68,7 +68,7 @@ def recommendation_create(
     Raises RecommendationError with a message for the user.
     """
     size = size or conf.get("RECOMMENDATIONS_SIZE")
-    known = selectors.scenes_by_name()
+    known = selectors.scene_rules()
     weights = rules.likely_scenes(scene_probabilities, set(known), conf.get("RECOMMENDATIONS_MIN_SCENE_PROBABILITY"))
     if not weights:
         raise RecommendationError(ERROR_NO_KNOWN_SCENE)

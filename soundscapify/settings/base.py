@@ -92,8 +92,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (throttling counters; shared between processes when it is Redis) ---------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# --- Cache (sign-in limits and API throttles: every process must see the same counts) ---
+# The default is a table in the database (created by accounts' migrations), which every
+# process shares; CACHE_URL=redis://... moves it to Redis. Never a per-process memory cache:
+# each gunicorn worker would count on its own. No culling below a million entries: an
+# attacker who fills the table must not evict the counters that hold him back.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://soundscapify_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1_000_000)
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -192,16 +198,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Sign-in rate limits (accounts/ratelimit.py) ---------------------------------------
-# Failed log-ins per username and client address (HTML form and API token endpoint share
-# the counter), and password-reset requests per e-mail and address, in a fixed window
-# (seconds). Counted in CACHES["default"]: set CACHE_URL (Redis) so processes share them.
+# Failed sign-ins (HTML form and API token endpoint share the counts) per username and
+# client address, per username from every address it has not signed in from lately (brief,
+# so that nobody can keep its owner out for long), and per address over every username.
+# Password-reset requests per e-mail and address. Windows in seconds.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=10)
+LOGIN_ACCOUNT_FAILURE_WINDOW = env.int("LOGIN_ACCOUNT_FAILURE_WINDOW", default=5 * 60)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_ADDRESS_FAILURE_WINDOW = env.int("LOGIN_ADDRESS_FAILURE_WINDOW", default=15 * 60)
 PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
 PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=60 * 60)
-# How many reverse proxies append to X-Forwarded-For (nginx in docker/: 1). With 0 the
-# client address is REMOTE_ADDR; a client can never choose its own address either way.
-REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0)
+# How many reverse proxies append to X-Forwarded-For (nginx in docker/: 1), and the networks
+# they connect from. The header is read only from a peer in those networks; with 0 proxies,
+# or from any other peer, the client address is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=PRIVATE_NETWORKS)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Any request to POST /api/v1/auth/token/, per address, on top of the failed-log-in limit.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth_token"] = env("API_THROTTLE_AUTH_TOKEN", default="10/minute")
 

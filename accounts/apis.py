@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from . import constants
 from .export import user_export_data
 from .models import ApiToken
-from .ratelimit import client_address, failed_logins, window_minutes
+from .ratelimit import client_address, sign_in_failed, sign_in_refusal, sign_in_succeeded, window_minutes
 from .requests import signed_in_user
 from .selectors import spotify_status, user_api_tokens
 from .serializers import (
@@ -38,6 +38,9 @@ class TokenObtainThrottle(AnonRateThrottle):
     REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth_token"] (API_THROTTLE_AUTH_TOKEN)."""
 
     scope = "auth_token"
+
+    def get_ident(self, request: Request) -> str:
+        return client_address(request._request)  # the sign-in limits' idea of the client
 
 
 class TokenObtainApi(APIView):
@@ -60,16 +63,17 @@ class TokenObtainApi(APIView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(TokenObtainInputSerializer, request)
-        attempt = {"identifier": data["username"], "address": client_address(request._request)}
-        # The same failed-log-in counter as the HTML form (accounts.ratelimit).
-        if failed_logins.blocked(**attempt):
-            message = constants.LOGIN_RATE_LIMITED.format(minutes=window_minutes(failed_logins))
-            raise Throttled(wait=failed_logins.window, detail=message)
+        attempt = {"username": data["username"], "address": client_address(request._request)}
+        # The same failed-log-in counters as the HTML form (accounts.ratelimit).
+        refusing = sign_in_refusal(**attempt)
+        if refusing is not None:
+            message = constants.LOGIN_RATE_LIMITED.format(minutes=window_minutes(refusing))
+            raise Throttled(wait=refusing.window, detail=message)
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
-            failed_logins.record(**attempt)
+            sign_in_failed(**attempt)
             raise serializers.ValidationError({"detail": constants.INVALID_CREDENTIALS})
-        failed_logins.reset(**attempt)
+        sign_in_succeeded(**attempt)
         issued = api_token_create(user=user, name=data["name"])
         return Response(IssuedApiTokenSerializer(issued).data, status=status.HTTP_201_CREATED)
 

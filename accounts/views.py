@@ -21,7 +21,15 @@ from . import constants
 from .export import user_export_data
 from .forms import ApiTokenForm, DeleteAccountForm, SignupForm
 from .models import ApiToken
-from .ratelimit import AttemptLimiter, client_address, failed_logins, password_resets, window_minutes
+from .ratelimit import (
+    AttemptLimiter,
+    client_address,
+    password_resets,
+    sign_in_failed,
+    sign_in_refusal,
+    sign_in_succeeded,
+    window_minutes,
+)
 from .requests import signed_in_user
 from .selectors import user_api_tokens, user_connected_services
 from .services import (
@@ -37,28 +45,29 @@ LOCAL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class LoginView(auth_views.LoginView):
-    """Log-in form; after LOGIN_FAILURE_LIMIT failures for one username and address it
-    answers 429 without checking the password, until LOGIN_FAILURE_WINDOW has passed."""
+    """Log-in form; past the failed-log-in limits (accounts.ratelimit.sign_in_refusal) it
+    answers 429 without checking the password, until the limit's window has passed."""
 
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if failed_logins.blocked(identifier=self._username(), address=client_address(request)):
-            return _rate_limited(self, failed_logins, constants.LOGIN_RATE_LIMITED)
+        refusing = sign_in_refusal(**self._attempt())
+        if refusing is not None:
+            return _rate_limited(self, refusing, constants.LOGIN_RATE_LIMITED)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        failed_logins.reset(identifier=self._username(), address=client_address(self.request))
+        sign_in_succeeded(**self._attempt())
         return super().form_valid(form)
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
-        if self._username() and self.request.POST.get("password"):
-            failed_logins.record(identifier=self._username(), address=client_address(self.request))
+        if self._attempt()["username"] and self.request.POST.get("password"):
+            sign_in_failed(**self._attempt())
         return super().form_invalid(form)
 
-    def _username(self) -> str:
-        return str(self.request.POST.get("username", ""))
+    def _attempt(self) -> dict[str, str]:
+        return {"username": str(self.request.POST.get("username", "")), "address": client_address(self.request)}
 
 
 class LogoutView(auth_views.LogoutView):
@@ -74,9 +83,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """Every request counts, known address or not: the answer must not tell them apart."""
         email, address = str(request.POST.get("email", "")), client_address(request)
-        if password_resets.blocked(identifier=email, address=address):
+        if password_resets.blocked(email, address):
             return _rate_limited(self, password_resets, constants.PASSWORD_RESET_RATE_LIMITED)
-        password_resets.record(identifier=email, address=address)
+        password_resets.record(email, address)
         return super().post(request, *args, **kwargs)
 
 

@@ -10,8 +10,9 @@ included): gunicorn serving soundscapify.wsgi (3 sync workers, as docker/Dockerf
 it), a Celery worker on the `ml` queue with 2 pool processes (docker/compose.yaml's
 worker-ml: the 2 workers that classify) and one on `default` with 1 (the recommendation
 that follows each result), against PostgreSQL (database `soundscapify_bench`, created and
-migrated on first use, then kept) and Redis db 14, which it empties at start and end: give
-it a database of its own. --embedded uses SQLite and Celery's filesystem broker under
+migrated on first use, then kept) and Redis db 14, where its keys carry the prefix
+`soundscapify-bench:` (CELERY_BROKER_KEY_PREFIX): it deletes those at start and end and never
+touches another key, so the database may be shared. --embedded uses SQLite and Celery's filesystem broker under
 --work-dir instead, like scripts/start.sh. Rate limits and upload quotas are lifted for
 these processes; each run deletes the previous run's bench users and files first.
 
@@ -69,6 +70,8 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/soundscapify_bench"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
 USER_PREFIX = "bench-load-"
+# Every broker key of the bench's stack starts with this; nothing else in the database does.
+BROKER_KEY_PREFIX = "soundscapify-bench:"
 SAMPLE_RATE = 16000
 START_TIMEOUT_S = 240  # two pool processes load TensorFlow at once on a shared 2-core machine
 STOP_TIMEOUT_S = 20
@@ -96,7 +99,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--embedded", action="store_true", help="SQLite and the filesystem broker")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--broker-url", default=DEFAULT_BROKER_URL, help="a Redis database the bench may empty")
+    parser.add_argument("--broker-url", default=DEFAULT_BROKER_URL, help="a Redis database (only keys under its own prefix are used)")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "var" / "bench-load", help="media, logs, SQLite")
     parser.add_argument("--clips", type=int, default=30, help="latency mode: clips measured")
     parser.add_argument("--clip-seconds", type=float, default=10.0, help="latency mode: clip length")
@@ -118,7 +121,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not args.embedded:
         for url in (args.database_url, args.broker_url):
             if urlsplit(url).hostname not in LOOPBACK:
-                parser.error(f"{url}: the bench runs on loopback only (and empties its Redis database)")
+                parser.error(f"{url}: the bench runs on loopback only")
     return args
 
 
@@ -138,15 +141,16 @@ def stack_environment(args: argparse.Namespace) -> dict[str, str]:
         "SCENES_RECORDINGS_PER_HOUR": UNLIMITED,
         "SCENES_STORAGE_PER_USER_BYTES": str(10**12),
     }
+    # Per-process counters are enough where every limit is lifted, and leave no keys anywhere.
+    env["CACHE_URL"] = "locmemcache://"
     if args.embedded:
         env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
         env["CELERY_BROKER_URL"] = "filesystem://"
         env["CELERY_FILESYSTEM_BROKER_DIR"] = str(work / "broker")
-        env["CACHE_URL"] = "locmemcache://"
     else:
         env["DATABASE_URL"] = args.database_url
         env["CELERY_BROKER_URL"] = args.broker_url
-        env["CACHE_URL"] = args.broker_url  # throttle counters shared by gunicorn workers, as in compose
+        env["CELERY_BROKER_KEY_PREFIX"] = BROKER_KEY_PREFIX
     return env
 
 
@@ -203,7 +207,10 @@ def empty_broker_and_media(work_dir: Path) -> None:
     if broker_url.startswith("redis://"):
         import redis
 
-        redis.Redis.from_url(broker_url).flushdb()
+        # Only the bench's own keys: the database may hold someone else's.
+        client = redis.Redis.from_url(broker_url)
+        for key in client.scan_iter(match=f"{BROKER_KEY_PREFIX}*", count=500):
+            client.delete(key)
     shutil.rmtree(work_dir / "broker", ignore_errors=True)
     shutil.rmtree(work_dir / "media", ignore_errors=True)
     (work_dir / "media").mkdir(parents=True)

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
-from django.db import InterfaceError, OperationalError
+from celery.signals import worker_process_init, worker_ready, worker_shutting_down
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 
 from scenes import services
 from scenes.errors import PROCESSING_FAILED_MESSAGE
@@ -27,6 +29,8 @@ try:
 except ImportError:  # pragma: no cover - django-storages[s3] is a runtime dependency
     pass
 MAX_RETRIES = 3
+# The soft limit comes this much before the hard one: time to mark the recording failed.
+SOFT_LIMIT_HEADROOM_S = 10
 
 
 @shared_task(
@@ -35,6 +39,10 @@ MAX_RETRIES = 3
     max_retries=MAX_RETRIES,
     acks_late=True,
     reject_on_worker_lost=True,
+    # Its own limits, far below the other tasks': the stale sweep's threshold follows them
+    # (services.stale_processing_after), and so does how soon a dead worker's job runs again.
+    time_limit=settings.SCENES_CLASSIFY_TIME_LIMIT,
+    soft_time_limit=max(1, settings.SCENES_CLASSIFY_TIME_LIMIT - SOFT_LIMIT_HEADROOM_S),
 )
 def classify_recording(self: Task, recording_id: str, job_id: str) -> str | None:
     """Classify one recording for one classification request; returns its final status."""
@@ -78,6 +86,47 @@ def requeue_stale_recordings() -> int:
     if requeued:
         logger.warning("Sent %s stale classification jobs again", requeued)
     return requeued
+
+
+_sweep_stopped = threading.Event()
+
+
+@worker_ready.connect
+def _start_stale_sweep(**kwargs: Any) -> None:
+    """Every worker sends again the jobs that dead workers left behind, every
+    SCENES_STALE_SWEEP_INTERVAL seconds from its start: the recovery needs no beat.
+
+    It runs in a thread of the worker's parent process, which never classifies; claims
+    (services.recordings_requeue_stale) keep several workers from sending a job twice.
+    """
+    interval = settings.SCENES_STALE_SWEEP_INTERVAL
+    if interval > 0:
+        _sweep_stopped.clear()
+        threading.Thread(target=_sweep_until_stopped, args=(interval,), name="stale-job-sweep", daemon=True).start()
+
+
+@worker_shutting_down.connect
+def _stop_stale_sweep(**kwargs: Any) -> None:
+    _sweep_stopped.set()
+
+
+def _sweep_until_stopped(interval: float) -> None:
+    while not _sweep_stopped.is_set():
+        _sweep_once()
+        _sweep_stopped.wait(interval)
+
+
+def _sweep_once() -> None:
+    try:
+        requeued = services.recordings_requeue_stale()
+    except DatabaseError:
+        logger.warning("Stale-job sweep skipped: database unavailable", exc_info=True)
+        return
+    finally:
+        # Closed between sweeps: a pool child forked meanwhile must not inherit an open one.
+        connections.close_all()
+    if requeued:
+        logger.warning("Sent %s stale classification jobs again", requeued)
 
 
 @worker_process_init.connect

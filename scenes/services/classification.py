@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -38,6 +38,8 @@ JobId = uuid.UUID | str
 MAX_ATTEMPTS = 5
 PENDING = (Recording.Status.QUEUED, Recording.Status.PROCESSING)
 RECOMMENDATIONS_TASK = "recommendations.tasks.recommend_for_recording"
+# Seconds past the classification time limit before a processing job counts as stale.
+STALE_MARGIN_S = 15
 
 
 class NoAudioError(AudioError):
@@ -270,24 +272,58 @@ def recording_reclassify(*, recording: Recording) -> Recording:
 
 
 def recordings_requeue_stale(*, older_than: timedelta | None = None) -> int:
-    """Send again the jobs of recordings queued or processing for longer than `older_than`.
+    """Send again the jobs of recordings stuck queued or processing; returns how many were sent.
 
-    A message can be lost without any worker error: the filesystem broker drops the task of
-    a worker killed outright, a broker can lose its data. The job id stays the same, so a
-    job that was only slow is not stored twice. Returns how many were sent again.
+    A message can be lost without any worker error: a worker killed outright (Redis gives
+    its tasks back only after the visibility timeout, the filesystem broker never does), a
+    broker that lost its data. The job id stays the same, so a job that was only slow is
+    not stored twice.
 
-    A recording's wait restarts only once its job is sent: one the broker refused is stale
-    at the next sweep too. The first refusal ends the sweep, since each further try would
-    wait out the broker's timeout as well.
+    Stale means, unless `older_than` says otherwise: processing for longer than the
+    classification task may run (no live worker can still hold it), or queued for longer
+    than a busy queue should take. A job sent again is queued anew, so the shorter limit
+    never sends it twice while it waits behind others.
 
-    The jobs are sent at once, not on commit: the recordings are committed rows already.
+    Each recording is claimed with a conditional update before its job is sent: several
+    workers sweep at once, and each stale job must go out once. A recording's wait restarts
+    only once its job is sent: one the broker refused is stale at the next sweep too. The
+    first refusal ends the sweep, since each further try would wait out the broker's timeout
+    as well. The jobs are sent at once, not on commit: the recordings are committed rows.
     """
-    limit = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT) if older_than is None else older_than
     now = timezone.now()
     requeued = 0
-    for recording in Recording.objects.filter(status__in=PENDING, updated_at__lt=now - limit).iterator():
+    for recording in _stale_recordings(now, older_than).iterator():
+        if not _claim_stale(recording, now):
+            continue  # another sweep took it, or it moved on
         if not _send_job(str(recording.id), str(recording.job_id)):
+            _unclaim_stale(recording, now)
             break
-        Recording.objects.filter(pk=recording.pk, job_id=recording.job_id, status__in=PENDING).update(updated_at=now)
         requeued += 1
     return requeued
+
+
+def stale_processing_after() -> timedelta:
+    """How long after its start a classification cannot be running any more: the task's hard
+    time limit kills it by then, plus a margin for clocks and the kill itself."""
+    return timedelta(seconds=settings.SCENES_CLASSIFY_TIME_LIMIT + STALE_MARGIN_S)
+
+
+def _stale_recordings(now: datetime, older_than: timedelta | None) -> QuerySet[Recording]:
+    processing_limit = stale_processing_after() if older_than is None else older_than
+    queued_limit = timedelta(seconds=2 * settings.CELERY_TASK_TIME_LIMIT) if older_than is None else older_than
+    return Recording.objects.filter(
+        Q(status=Recording.Status.PROCESSING, updated_at__lt=now - processing_limit)
+        | Q(status=Recording.Status.QUEUED, updated_at__lt=now - queued_limit)
+    )
+
+
+def _claim_stale(recording: Recording, now: datetime) -> bool:
+    unchanged = Recording.objects.filter(
+        pk=recording.pk, job_id=recording.job_id, status=recording.status, updated_at=recording.updated_at
+    )
+    return bool(unchanged.update(status=Recording.Status.QUEUED, updated_at=now))
+
+
+def _unclaim_stale(recording: Recording, now: datetime) -> None:
+    claimed = Recording.objects.filter(pk=recording.pk, job_id=recording.job_id, updated_at=now)
+    claimed.update(status=recording.status, updated_at=recording.updated_at)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "social_django",
     "django_celery_beat",
+    "soundscapify",
     "accounts",
     "scenes",
     "recommendations",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "soundscapify.security.SignedInResponsesNotStoredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.SpotifyAuthErrorMiddleware",
@@ -92,8 +94,14 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (throttling counters; shared between processes when it is Redis) ---------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# --- Cache (sign-in limits and API throttles: every process must see the same counts) ---
+# The default is a table in the database (created by accounts' migrations), which every
+# process shares; CACHE_URL=redis://... moves it to Redis. Never a per-process memory cache:
+# each gunicorn worker would count on its own. No culling below a million entries: an
+# attacker who fills the table must not evict the counters that hold him back.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://soundscapify_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1_000_000)
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -171,6 +179,8 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A database outage answers 503 JSON, not Django's HTML 500 (soundscapify/api_errors.py).
+    "EXCEPTION_HANDLER": "soundscapify.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -192,16 +202,25 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Sign-in rate limits (accounts/ratelimit.py) ---------------------------------------
-# Failed log-ins per username and client address (HTML form and API token endpoint share
-# the counter), and password-reset requests per e-mail and address, in a fixed window
-# (seconds). Counted in CACHES["default"]: set CACHE_URL (Redis) so processes share them.
+# Failed sign-ins (HTML form and API token endpoint share the counts) per username and
+# client address, per username from every address it has not signed in from lately (brief,
+# so that nobody can keep its owner out for long), and per address over every username.
+# Password-reset requests per e-mail and address. Windows in seconds.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=10)
+LOGIN_ACCOUNT_FAILURE_WINDOW = env.int("LOGIN_ACCOUNT_FAILURE_WINDOW", default=5 * 60)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+LOGIN_ADDRESS_FAILURE_WINDOW = env.int("LOGIN_ADDRESS_FAILURE_WINDOW", default=15 * 60)
 PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
 PASSWORD_RESET_WINDOW = env.int("PASSWORD_RESET_WINDOW", default=60 * 60)
-# How many reverse proxies append to X-Forwarded-For (nginx in docker/: 1). With 0 the
-# client address is REMOTE_ADDR; a client can never choose its own address either way.
-REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=0)
+# How many reverse proxies append to X-Forwarded-For (nginx in docker/: 1), and the networks
+# they connect from. The header is read only from a peer in those networks; with 0 proxies,
+# or from any other peer, the client address is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+PRIVATE_NETWORKS = ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+TRUSTED_PROXY_NETWORKS = env.list("TRUSTED_PROXY_NETWORKS", default=PRIVATE_NETWORKS)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 # Any request to POST /api/v1/auth/token/, per address, on top of the failed-log-in limit.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth_token"] = env("API_THROTTLE_AUTH_TOKEN", default="10/minute")
 
@@ -228,6 +247,9 @@ else:
     # With acks_late, Redis redelivers a task unacknowledged after this long (a worker died):
     # keep it above the task time limit.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+    # Redis: put every broker key under a prefix, so that two stacks can share one database.
+    if env("CELERY_BROKER_KEY_PREFIX", default=""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("CELERY_BROKER_KEY_PREFIX")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -246,7 +268,7 @@ CELERY_TIMEZONE = "UTC"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
 _MEDIA_STORAGE = (
@@ -304,9 +326,14 @@ CELERY_BEAT_SCHEDULE["scenes-purge-expired-audio"] = {
     "schedule": 6 * 60 * 60,  # seconds; each run deletes only audio past the retention period
     "options": {"queue": "default"},
 }
+# Classification only: a 120-s clip takes under a second (0.8 s at most measured). A job still
+# processing this long after its start is stale; the next sweep sends it again (scenes/README.md).
+SCENES_CLASSIFY_TIME_LIMIT = env.int("SCENES_CLASSIFY_TIME_LIMIT", default=60)
+# Every worker sweeps for stale jobs this often (seconds; 0: only beat's job below does).
+SCENES_STALE_SWEEP_INTERVAL = env.int("SCENES_STALE_SWEEP_INTERVAL", default=30)
 CELERY_BEAT_SCHEDULE["scenes-requeue-stale-recordings"] = {
     "task": "scenes.tasks.requeue_stale_recordings",
-    "schedule": 5 * 60,
+    "schedule": 60,
     "options": {"queue": "default"},
 }
 

@@ -36,8 +36,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Sign-in rate limits (accounts): behind docker/'s nginx, the client is the address it
-# appends to X-Forwarded-For. Set TRUSTED_PROXY_COUNT to the number of proxies in front.
-REST_FRAMEWORK["NUM_PROXIES"] = env.int("TRUSTED_PROXY_COUNT", default=1)  # noqa: F405
+# appends to X-Forwarded-For. Set TRUSTED_PROXY_COUNT to the number of proxies in front (2
+# behind an outer TLS terminator), and 0 where gunicorn is reachable without one.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT  # noqa: F405
 
 STORAGES = {
     **STORAGES,  # noqa: F405

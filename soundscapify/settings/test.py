@@ -36,3 +36,8 @@ SOCIAL_AUTH_SPOTIFY_KEY = SPOTIFY_CLIENT_ID
 SOCIAL_AUTH_SPOTIFY_SECRET = SPOTIFY_CLIENT_SECRET
 SPOTIFY_ENABLED = True
 SPOTIFY_REQUEST_TIMEOUT = 5.0
+
+# One process, fresh for every run: the in-memory cache, emptied between tests by
+# tests/accounts/conftest.py. The shipped default (the database cache, shared by processes)
+# is what tests/reliability/test_signin_limits.py runs gunicorn on.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

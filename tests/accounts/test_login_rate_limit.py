@@ -19,12 +19,18 @@ LOGIN_URL = "/account/login/"
 RESET_URL = "/account/password/reset/"
 TOKEN_URL = "/api/v1/auth/token/"
 LIMIT = 3
+ACCOUNT_LIMIT = 5
+ADDRESS_LIMIT = 8
 
 
 @pytest.fixture(autouse=True)
 def _small_limits(settings: Any) -> None:
     settings.LOGIN_FAILURE_LIMIT = LIMIT
     settings.LOGIN_FAILURE_WINDOW = 600
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = ACCOUNT_LIMIT
+    settings.LOGIN_ACCOUNT_FAILURE_WINDOW = 120
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = ADDRESS_LIMIT
+    settings.LOGIN_ADDRESS_FAILURE_WINDOW = 900
     settings.PASSWORD_RESET_LIMIT = 2
     settings.PASSWORD_RESET_WINDOW = 3600
 
@@ -102,13 +108,76 @@ def test_a_forged_forwarded_for_header_does_not_give_a_fresh_count(client: Clien
     assert response.status_code == 429
 
 
-def test_behind_a_proxy_the_client_is_the_address_the_proxy_appended(settings: Any) -> None:
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
-    request = RequestFactory().post(
-        LOGIN_URL, REMOTE_ADDR="172.18.0.5", headers={"X-Forwarded-For": "6.6.6.6, 198.51.100.7"}
-    )
+def _client_address(remote_addr: str, forwarded_for: str) -> str:
+    request = RequestFactory().post(LOGIN_URL, REMOTE_ADDR=remote_addr, headers={"X-Forwarded-For": forwarded_for})
+    return client_address(request)
 
-    assert client_address(request) == "198.51.100.7"
+
+def test_behind_a_proxy_the_client_is_the_address_the_proxy_appended(settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    assert _client_address("172.18.0.5", "6.6.6.6, 198.51.100.7") == "198.51.100.7"
+
+
+def test_behind_two_proxies_the_client_is_the_address_the_outer_one_appended(settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 2
+
+    assert _client_address("172.18.0.5", "6.6.6.6, 198.51.100.7, 192.0.2.1") == "198.51.100.7"
+
+
+def test_a_peer_outside_the_proxy_networks_cannot_choose_its_address(settings: Any) -> None:
+    """gunicorn reached directly: whatever the client wrote in the header is not believed."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_NETWORKS = ["172.16.0.0/12"]
+
+    assert _client_address("203.0.113.50", "198.51.100.7") == "203.0.113.50"
+
+
+def test_a_forwarded_entry_that_is_no_address_is_ignored(settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    assert _client_address("172.18.0.5", "unknown") == "172.18.0.5"
+
+
+def _fail_through_proxy(client: Client, username: str, addresses: list[str]) -> None:
+    """Failures from many client addresses, as our proxy (10.0.0.1) forwards them."""
+    for address in addresses:
+        response = _log_in(client, username, "wrong-password", "10.0.0.1", headers={"X-Forwarded-For": address})
+        assert response.status_code == 200
+
+
+def test_guesses_from_many_addresses_lock_the_account_briefly(client: Client, settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = UserFactory.create()
+    _fail_through_proxy(client, user.username, [f"203.0.113.{i}" for i in range(ACCOUNT_LIMIT)])
+
+    response = _log_in(client, user.username, PASSWORD, "10.0.0.1", headers={"X-Forwarded-For": "203.0.113.200"})
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "120"
+    assert constants.LOGIN_RATE_LIMITED.format(minutes=2) in response.content.decode()
+
+
+def test_the_account_lock_spares_the_addresses_its_owner_signed_in_from(client: Client, settings: Any) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    user = UserFactory.create()
+    home = {"headers": {"X-Forwarded-For": "198.51.100.7"}}
+    assert _log_in(client, user.username, PASSWORD, "10.0.0.1", **home).status_code == 302
+    client.logout()
+    _fail_through_proxy(client, user.username, [f"203.0.113.{i}" for i in range(ACCOUNT_LIMIT)])
+    stranger = {"headers": {"X-Forwarded-For": "203.0.113.200"}}
+    assert _log_in(client, user.username, PASSWORD, "10.0.0.1", **stranger).status_code == 429
+
+    assert _log_in(client, user.username, PASSWORD, "10.0.0.1", **home).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_refused(client: Client) -> None:
+    users = UserFactory.create_batch(ADDRESS_LIMIT + 1)
+    for user in users[:ADDRESS_LIMIT]:
+        _fail(client, user.username, times=1)
+
+    assert _log_in(client, users[-1].username, PASSWORD).status_code == 429
+    assert _log_in(client, users[-1].username, PASSWORD, "10.0.0.2").status_code == 302
 
 
 def test_a_successful_log_in_clears_the_failures(client: Client) -> None:

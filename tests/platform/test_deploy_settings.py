@@ -29,11 +29,24 @@ def run_manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedPro
     )
 
 
-def test_check_deploy_reports_nothing_on_production_settings() -> None:
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", extra_env=PRODUCTION_ENV)
+def test_check_deploy_reports_nothing_on_production_settings(tmp_path: Path) -> None:
+    collected = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path / "static")}
+    assert run_manage("collectstatic", "--noinput", extra_env=collected).returncode == 0
+
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", extra_env=collected)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_collected_static_files(tmp_path: Path) -> None:
+    """Without the manifest, production answers every page with a 500."""
+    uncollected = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path / "static")}
+
+    result = run_manage("check", "--deploy", extra_env=uncollected)
+
+    assert result.returncode != 0
+    assert "soundscapify.E001" in result.stderr and "collectstatic" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:

@@ -53,3 +53,15 @@ def test_proxy_caps_the_request_body() -> None:
     match = re.search(r"client_max_body_size\s+(\d+)m;", nginx)
     assert match and 20 <= int(match.group(1)) <= 32
     assert re.search(r"location /static/ \{\s*alias /srv/static/;", nginx)
+
+
+def test_proxy_keeps_the_scheme_an_outer_tls_terminator_forwarded() -> None:
+    """Overwriting X-Forwarded-Proto with its own "http" would loop the HTTPS redirect."""
+    nginx = (DOCKER_DIR / "nginx.conf").read_text()
+
+    passed_on = re.search(r"map \$http_x_forwarded_proto \$(\w+) \{([^}]*)\}", nginx)
+    assert passed_on, "no map of the incoming X-Forwarded-Proto"
+    variable, cases = passed_on.groups()
+    assert re.search(r"default\s+\$http_x_forwarded_proto;", cases) and re.search(r'""\s+\$scheme;', cases)
+    assert re.search(rf"proxy_set_header X-Forwarded-Proto \${variable};", nginx)
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx

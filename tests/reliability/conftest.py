@@ -51,20 +51,21 @@ def wait_until_serving(url: str, process: subprocess.Popen[bytes], timeout_s: fl
 
 @pytest.fixture
 def start_product_server(transactional_db: None, tmp_path: Path) -> Iterator[Callable[..., ProductServer]]:
-    """Start gunicorn (one sync worker) on a free port, sharing the test database and media folder.
+    """Start gunicorn (`workers` sync workers, one by default) on a free port, sharing the test
+    database and media folder.
 
     `env` adds to or overrides what it is handed (a broker URL, a limit); all servers
     started are stopped after the test.
     """
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(env: dict[str, str] | None = None) -> ProductServer:
+    def start(env: dict[str, str] | None = None, workers: int = 1) -> ProductServer:
         port = free_port()
         # The same hand-over as a Celery worker's: test database, media folder, broker.
         log = tmp_path / f"gunicorn-{len(processes)}.log"
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "soundscapify.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", "1", "--timeout", "60", "--error-logfile", str(log), "--capture-output"],
+             "--workers", str(workers), "--timeout", "60", "--error-logfile", str(log), "--capture-output"],
             cwd=settings.BASE_DIR, env=worker_env({"CONN_MAX_AGE": "600", **(env or {})}),
         )
         processes.append(process)

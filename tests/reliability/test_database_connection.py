@@ -1,10 +1,16 @@
-"""Database connections killed under a running server do not break the requests after them."""
+"""Database connections killed under a running server do not break the requests after them, and
+an unreachable database answers the API in JSON."""
 from __future__ import annotations
+
+import json
 
 import psycopg2
 import pytest
+import requests
 from django.db import connection
+from django.test import RequestFactory
 
+from soundscapify.api_errors import DATABASE_UNAVAILABLE, SERVER_ERROR, server_error
 from tests.reliability.conftest import ProductServer
 
 
@@ -50,3 +56,32 @@ def test_requests_succeed_after_the_servers_connection_is_killed(
     assert signup_page.status_code == 200
     readiness = product_server.get("/readyz").json()
     assert "database" not in readiness.get("failures", {})
+
+
+def test_the_api_answers_503_json_while_the_database_is_unreachable(start_product_server) -> None:
+    # Any database the server cannot open: the same OperationalError as a refused connection.
+    server = start_product_server(env={"DATABASE_URL": "sqlite:////nonexistent-folder/db.sqlite3"})
+
+    bearer = {"Authorization": "Bearer some-token-key"}
+
+    reads = server.get("/api/v1/me/", headers=bearer)
+    uploads = requests.post(server.url + "/api/v1/recordings/", files={"file": ("a.wav", b"RIFF")}, headers=bearer, timeout=10)
+
+    for response in (reads, uploads):
+        assert response.status_code == 503, response.text[:500]
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json() == {"code": "database_unavailable", "detail": DATABASE_UNAVAILABLE}
+        assert response.headers["Retry-After"] == "30"
+
+
+def test_an_unexpected_error_on_an_api_path_answers_json() -> None:
+    """handler500 itself, for what escapes outside DRF's views (middleware, URL resolution)."""
+    request = RequestFactory().get("/api/v1/anything/")
+
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        response = server_error(request)
+
+    assert response.status_code == 500
+    assert json.loads(response.content) == {"code": "server_error", "detail": SERVER_ERROR}

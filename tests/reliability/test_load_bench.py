@@ -2,21 +2,23 @@
 little load, every clip classified, the figures printed.
 
 The bench starts its own stack in its own database: beside this run's PostgreSQL and Redis
-when the run uses both (database soundscapify_bench_smoke, a Redis database other than the
-run's), otherwise on the embedded defaults (SQLite and the filesystem broker) in a temporary
-folder.
+when the run uses both (database soundscapify_bench_smoke, dropped afterwards; the run's own
+Redis database, where the bench touches only keys under its prefix), otherwise on the
+embedded defaults (SQLite and the filesystem broker) in a temporary folder.
 """
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+import psycopg2
 import pytest
 from django.conf import settings
 from django.db import connection
+from psycopg2 import sql
 
 from tests.scenes.helpers import needs_model
 
@@ -38,19 +40,33 @@ pytestmark = [pytest.mark.worker, needs_model]
 def bench_stack_arguments() -> list[str]:
     """PostgreSQL and Redis beside this run's when it uses both; the embedded defaults otherwise."""
     database, broker = connection.settings_dict, settings.CELERY_BROKER_URL
-    if database["ENGINE"] != "django.db.backends.postgresql" or not broker.startswith("redis://"):
+    if not on_postgres_and_redis():
         return ["--embedded"]
     password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
     user, host = database.get("USER") or "postgres", database.get("HOST") or "127.0.0.1"
     server = f"{user}{password}@{host}:{database.get('PORT') or 5432}"
-    return ["--database-url", f"postgres://{server}/{BENCH_DATABASE}", "--broker-url", other_redis_database(broker)]
+    return ["--database-url", f"postgres://{server}/{BENCH_DATABASE}", "--broker-url", broker]
 
 
-def other_redis_database(broker_url: str) -> str:
-    """The same Redis server, another database: the bench empties the one it is given."""
-    parts = urlsplit(broker_url)
-    current = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{14 if current != 14 else 13}"))
+def on_postgres_and_redis() -> bool:
+    return connection.vendor == "postgresql" and settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+@pytest.fixture
+def bench_database_dropped() -> Iterator[None]:
+    """The bench creates its PostgreSQL database and keeps it between its own runs: a test
+    run must not leave it behind."""
+    yield
+    if not on_postgres_and_redis():
+        return
+    params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
+    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
+    try:
+        admin.autocommit = True  # DROP DATABASE refuses to run in a transaction
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DATABASE)))
+    finally:
+        admin.close()
 
 
 def run_smoke(work_dir: Path) -> str:
@@ -68,7 +84,7 @@ def run_smoke(work_dir: Path) -> str:
     return output
 
 
-def test_the_smoke_run_classifies_every_clip_and_prints_its_figures(tmp_path: Path) -> None:
+def test_the_smoke_run_classifies_every_clip_and_prints_its_figures(tmp_path: Path, bench_database_dropped: None) -> None:
     output = run_smoke(tmp_path / "bench")
 
     latency = LATENCY_LINE.search(output)

@@ -313,6 +313,28 @@ def test_stale_jobs_are_sent_again_with_the_same_job_id(user, recording, clip_wa
     assert Recording.objects.get(pk=fresh.pk).status == Recording.Status.QUEUED
 
 
+def test_a_processing_job_is_stale_once_the_classification_time_limit_has_passed(
+    user, clip_wav, published, settings
+) -> None:
+    """Production defaults: a dead worker's job goes out again about a minute after it started."""
+    settings.SCENES_CLASSIFY_TIME_LIMIT = 60
+    started = {age: services.recording_create(user=user, upload=upload_file(clip_wav)) for age in (70, 80)}
+    for age, recording in started.items():
+        Recording.objects.filter(pk=recording.pk).update(
+            status=Recording.Status.PROCESSING, updated_at=timezone.now() - timedelta(seconds=age)
+        )
+    waiting = services.recording_create(user=user, upload=upload_file(clip_wav))
+    Recording.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(seconds=80))
+    published.clear()
+
+    assert services.recordings_requeue_stale() == 1
+
+    assert published == [(str(started[80].pk), str(started[80].job_id))]
+    # Queued anew: while it waits its turn, the sweep leaves it alone for the queued limit.
+    assert Recording.objects.get(pk=started[80].pk).status == Recording.Status.QUEUED
+    assert services.recordings_requeue_stale() == 0
+
+
 def test_a_job_the_broker_refuses_stays_stale_for_the_next_sweep(user, clip_wav, published, monkeypatch) -> None:
     from kombu.exceptions import OperationalError
 

@@ -43,7 +43,10 @@ class PlaylistExportSerializer(serializers.ModelSerializer):
 
 class RecommendationSummarySerializer(serializers.ModelSerializer):
     recording = serializers.UUIDField(source="recording_id", read_only=True, allow_null=True)
-    playlist = PlaylistExportSerializer(source="playlist_export", read_only=True, default=None)
+    playlist = PlaylistExportSerializer(
+        source="playlist_export", read_only=True, default=None, allow_null=True,
+        help_text="Null until you save the recommendation to Spotify.",
+    )
     item_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -94,7 +97,3 @@ class SceneSerializer(serializers.ModelSerializer):
         model = Scene
         fields: ClassVar[list[str]] = ["name", "description", "rationale", "valence_min", "valence_max",
                   "energy_min", "energy_2nd", "energy_3rd", "energy_max", "labels", "updated_at"]
-
-
-class RecommendationErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()

@@ -20,3 +20,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "soundscapify.views.bad_request"
+handler403 = "soundscapify.views.permission_denied"
+handler404 = "soundscapify.views.page_not_found"
+handler500 = "soundscapify.views.server_error"

@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from soundscapify.api_errors import ApiError
+
 from . import constants
 from .export import user_export_data
 from .models import ApiToken
@@ -55,7 +57,7 @@ class TokenObtainApi(APIView):
         request=TokenObtainInputSerializer,
         responses={
             201: IssuedApiTokenSerializer,
-            400: OpenApiResponse(description="Wrong username or password, or invalid input."),
+            400: OpenApiResponse(description="Invalid input, or a wrong username or password (`invalid_credentials`)."),
             429: OpenApiResponse(description="Too many attempts; see Retry-After."),
         },
         auth=[],
@@ -72,7 +74,9 @@ class TokenObtainApi(APIView):
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
             sign_in_failed(**attempt)
-            raise serializers.ValidationError({"detail": constants.INVALID_CREDENTIALS})
+            raise ApiError(
+                status=status.HTTP_400_BAD_REQUEST, code="invalid_credentials", detail=constants.INVALID_CREDENTIALS
+            )
         sign_in_succeeded(**attempt)
         issued = api_token_create(user=user, name=data["name"])
         return Response(IssuedApiTokenSerializer(issued).data, status=status.HTTP_201_CREATED)

@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from social_django.middleware import SocialAuthExceptionMiddleware
 
+from soundscapify.api_errors import API_PREFIX, error_body
+
 from . import constants
 from .spotify.errors import (
     SpotifyAuthError,
@@ -20,8 +22,6 @@ from .spotify.errors import (
     SpotifyRateLimited,
     SpotifyScopeError,
 )
-
-API_PREFIX = "/api/"
 
 
 class SpotifyAuthErrorMiddleware(SocialAuthExceptionMiddleware):
@@ -43,7 +43,7 @@ def spotify_error_response(request: HttpRequest, error: SpotifyError) -> HttpRes
     """Reconnect/connect prompts redirect to the account page; outages answer 503/502."""
     message, code, status = _describe(error)
     if request.path.startswith(API_PREFIX):
-        response: HttpResponse = JsonResponse({"detail": message, "code": code}, status=status)
+        response: HttpResponse = JsonResponse(error_body(code=code, detail=message), status=status)
     elif status == 409:
         messages.warning(request, message)
         return redirect("accounts:account")

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.requests import signed_in_user
 from recommendations import selectors
@@ -19,7 +20,6 @@ from recommendations.serializers import (
     ListeningSettingsSerializer,
     PlaylistExportSerializer,
     RecommendationCreateSerializer,
-    RecommendationErrorSerializer,
     RecommendationSerializer,
     RecommendationSummarySerializer,
     SceneCorrectionSerializer,
@@ -42,12 +42,15 @@ from recommendations.services.recommendations import (
 from recommendations.services.settings import listening_settings_get, listening_settings_update
 from scenes.models import Recording
 from scenes.selectors import recording_get
+from soundscapify.api_errors import ApiError
 
 TAGS = ["recommendations"]
+NO_RECORDING_MESSAGE = "This recommendation has no recording to correct."
 
 
-def error(message: str, code: int = status.HTTP_400_BAD_REQUEST) -> Response:
-    return Response({"detail": message}, status=code)
+def refused(code: str, message: str) -> ApiError:
+    """A 400 with our own code and the user-facing message."""
+    return ApiError(status=status.HTTP_400_BAD_REQUEST, code=code, detail=message)
 
 
 class _OwnRecommendationApi(GenericAPIView):
@@ -75,7 +78,11 @@ class RecommendationListCreateApi(_OwnRecommendationApi):
         tags=TAGS, summary="Songs for one of your classified recordings",
         description="Returns the recording's recommendation (200) or makes it (201); `again` makes a new one.",
         request=RecommendationCreateSerializer,
-        responses={200: RecommendationSerializer, 201: RecommendationSerializer, 400: RecommendationErrorSerializer, 404: RecommendationErrorSerializer},
+        responses={
+            200: RecommendationSerializer, 201: RecommendationSerializer,
+            400: OpenApiResponse(description="Invalid input, or no songs for this recording (`no_recommendation`)."),
+            404: OpenApiResponse(description="No such recording of yours."),
+        },
     )
     def post(self, request: Request) -> Response:
         data = RecommendationCreateSerializer(data=request.data)
@@ -91,7 +98,7 @@ class RecommendationListCreateApi(_OwnRecommendationApi):
                 again=data.validated_data["again"],
             )
         except RecommendationError as exc:
-            return error(str(exc))
+            raise refused("no_recommendation", str(exc)) from exc
         created = recommendation.pk not in existing
         recommendation = self.get_recommendation(recommendation.pk)
         return Response(self.detail_data(recommendation), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -108,14 +115,17 @@ class RecommendationDetailApi(_OwnRecommendationApi):
 class FeedbackApi(_OwnRecommendationApi):
     serializer_class = FeedbackSerializer
 
-    @extend_schema(tags=TAGS, summary="Thumbs up or down on a song of the recommendation", responses={200: FeedbackOutSerializer, 204: None, 400: RecommendationErrorSerializer})
+    @extend_schema(tags=TAGS, summary="Thumbs up or down on a song of the recommendation", responses={
+        200: FeedbackOutSerializer, 204: None,
+        400: OpenApiResponse(description="Invalid input, or a song not in this recommendation (`not_recommended`)."),
+    })
     def post(self, request: Request, pk: int) -> Response:
         recommendation = self.get_recommendation(pk)
         data = FeedbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = next((i for i in recommendation.items.all() if i.track.spotify_id == data.validated_data["track"]), None)
         if item is None:
-            return error(ERROR_NOT_RECOMMENDED)
+            raise refused("not_recommended", ERROR_NOT_RECOMMENDED)
         if data.validated_data["value"] == "none":
             feedback_clear(user=signed_in_user(request), track_id=item.track_id)
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -126,24 +136,30 @@ class FeedbackApi(_OwnRecommendationApi):
 class SceneCorrectionApi(_OwnRecommendationApi):
     serializer_class = SceneCorrectionSerializer
 
-    @extend_schema(tags=TAGS, summary="Wrong scene? Tell us the right one (kept for retraining)", responses={201: SceneCorrectionSerializer, 400: RecommendationErrorSerializer})
+    @extend_schema(tags=TAGS, summary="Wrong scene? Tell us the right one (kept for retraining)", responses={
+        201: SceneCorrectionSerializer,
+        400: OpenApiResponse(description="Invalid input, an unknown scene, or nothing to correct (`not_correctable`)."),
+    })
     def post(self, request: Request, pk: int) -> Response:
         recommendation = self.get_recommendation(pk)
         data = SceneCorrectionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if recommendation.recording is None:
-            return error("This recommendation has no recording to correct.")
+            raise refused("not_correctable", NO_RECORDING_MESSAGE)
         try:
             correction = scene_correction_set(user=signed_in_user(request), recording=recommendation.recording, scene=data.validated_data["scene"])
         except FeedbackError as exc:
-            return error(str(exc))
+            raise refused("not_correctable", str(exc)) from exc
         return Response({"scene": correction.corrected_scene}, status=status.HTTP_201_CREATED)
 
 
 class PlaylistApi(_OwnRecommendationApi):
     serializer_class = PlaylistExportSerializer
 
-    @extend_schema(tags=TAGS, summary="The Spotify playlist's status", responses={200: PlaylistExportSerializer, 404: RecommendationErrorSerializer})
+    @extend_schema(tags=TAGS, summary="The Spotify playlist's status", responses={
+        200: PlaylistExportSerializer,
+        404: OpenApiResponse(description="No such recommendation of yours, or not saved yet."),
+    })
     def get(self, request: Request, pk: int) -> Response:
         export = selectors.playlist_export_for(user=signed_in_user(request), recommendation_id=pk)
         if export is None:
@@ -180,9 +196,7 @@ class CatalogSearchApi(ListAPIView):
         return list(selectors.catalog_search(query=self.request.query_params.get("q", "")))
 
 
-class ListeningSettingsApi(GenericAPIView):
-    serializer_class = ListeningSettingsSerializer
-
+class ListeningSettingsApi(APIView):
     @extend_schema(tags=TAGS, summary="Your listening settings", responses=ListeningSettingsSerializer)
     def get(self, request: Request) -> Response:
         return Response(ListeningSettingsSerializer(listening_settings_get(user=signed_in_user(request))).data)

@@ -53,7 +53,10 @@ class PlaylistExportSerializer(serializers.ModelSerializer):
 
 class RecommendationSummarySerializer(serializers.ModelSerializer):
     recording = serializers.UUIDField(source="recording_id", read_only=True, allow_null=True)
-    playlist = PlaylistExportSerializer(source="playlist_export", read_only=True, default=None)
+    playlist = PlaylistExportSerializer(
+        source="playlist_export", read_only=True, default=None, allow_null=True,
+        help_text="Null until you save the recommendation to Spotify.",
+    )
     item_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -106,12 +109,8 @@ class SceneSerializer(serializers.ModelSerializer):
                   "energy_min", "energy_2nd", "energy_3rd", "energy_max", *PROFILE_FIELDS, "labels", "updated_at"]
 
 
-class RecommendationErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class ListeningSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = ListeningSettings
-        fields: ClassVar[list[str]] = ["allow_explicit", "updated_at"]
-        read_only_fields: ClassVar[list[str]] = ["updated_at"]
+        fields: ClassVar[list[str]] = ["allow_explicit"]
+        extra_kwargs: ClassVar[dict[str, dict[str, bool]]] = {"allow_explicit": {"required": True}}

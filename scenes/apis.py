@@ -23,18 +23,18 @@ from scenes.serializers import (
     RECORDING_DONE_EXAMPLE,
     RECORDING_FAILED_EXAMPLE,
     RECORDING_QUEUED_EXAMPLE,
-    ErrorSerializer,
     RecordingSerializer,
     RecordingUploadSerializer,
 )
 from scenes.views import audio_response, content_length
+from soundscapify.api_errors import ApiError, ApiErrorSerializer
 
 TAGS = ["recordings"]
 
 
-def rejected_response(exc: RecordingRejected) -> Response:
-    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
-    return Response({"code": exc.code, "detail": exc.message}, status=exc.http_status, headers=headers)
+def rejected(exc: RecordingRejected) -> ApiError:
+    """The refusal as the API's error (its status, code, message and Retry-After)."""
+    return ApiError(status=exc.http_status, code=exc.code, detail=exc.message, retry_after_s=exc.retry_after_s)
 
 
 class _OwnRecordingApi(GenericAPIView):
@@ -79,10 +79,12 @@ class RecordingListCreateApi(GenericAPIView):
         request={"multipart/form-data": RecordingUploadSerializer},
         responses={
             201: RecordingSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Not audio, truncated, too short/long"),
-            411: OpenApiResponse(ErrorSerializer, description="Body sent in chunks, without Content-Length"),
-            413: OpenApiResponse(ErrorSerializer, description="File over the size limit, or storage quota full"),
-            429: OpenApiResponse(ErrorSerializer, description="Too many recordings in the last hour; see Retry-After"),
+            400: OpenApiResponse(
+                ApiErrorSerializer, description="Not audio, truncated, too short/long, or no `file` field"
+            ),
+            411: OpenApiResponse(ApiErrorSerializer, description="Body sent in chunks, without Content-Length"),
+            413: OpenApiResponse(ApiErrorSerializer, description="File over the size limit, or storage quota full"),
+            429: OpenApiResponse(ApiErrorSerializer, description="Too many recordings in the last hour; see Retry-After"),
         },
         examples=[RECORDING_QUEUED_EXAMPLE, *ERROR_EXAMPLES],
     )
@@ -96,7 +98,7 @@ class RecordingListCreateApi(GenericAPIView):
                 time_zone=serializer.validated_data.get("time_zone", ""),
             )
         except RecordingRejected as exc:
-            return rejected_response(exc)
+            raise rejected(exc) from exc
         return Response(RecordingSerializer(recording).data, status=status.HTTP_201_CREATED)
 
 
@@ -125,14 +127,14 @@ class RecordingReclassifyApi(_OwnRecordingApi):
         tags=TAGS,
         summary="Classify a recording again with the active model",
         request=None,
-        responses={202: RecordingSerializer, 409: OpenApiResponse(ErrorSerializer, description="Audio deleted")},
+        responses={202: RecordingSerializer, 409: OpenApiResponse(ApiErrorSerializer, description="Audio deleted")},
         examples=[RECORDING_QUEUED_EXAMPLE],
     )
     def post(self, request: Request, recording_id: UUID) -> Response:
         try:
             recording = services.recording_reclassify(recording=self.get_recording(recording_id))
         except RecordingRejected as exc:
-            return rejected_response(exc)
+            raise rejected(exc) from exc
         return Response(RecordingSerializer(recording).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -140,7 +142,7 @@ class RecordingAudioApi(_OwnRecordingApi):
     @extend_schema(
         tags=TAGS,
         summary="The recording's own audio, for its owner only",
-        responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY, 404: None},
+        responses={(200, "audio/*"): OpenApiTypes.BINARY, (206, "audio/*"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, recording_id: UUID) -> HttpResponseBase:
         return audio_response(self.get_recording(recording_id), request.headers.get("Range", ""))

@@ -13,6 +13,7 @@ from scenes.errors import (
     UNDECODABLE_MESSAGE,
 )
 from scenes.models import Recording, SceneResult
+from soundscapify.api_errors import INVALID_INPUT_MESSAGE, error_example
 from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH
 from soundscapify.time_zones import is_known_time_zone
 
@@ -92,11 +93,6 @@ class RecordingSerializer(serializers.ModelSerializer):
         return reverse("scenes:detail", args=[recording.id])
 
 
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable: too_large, too_long, silent, rate_limited, ...")
-    detail = serializers.CharField(help_text="A message to show the user as it is.")
-
-
 _EXAMPLE_ID = "3f6c1f2e-8d1b-4a53-9a0e-5b7c2d9e4f10"
 _EXAMPLE_RESULT = {
     "top_scene": "rain",
@@ -160,13 +156,12 @@ RECORDING_FAILED_EXAMPLE = OpenApiExample(
 )
 
 
-def _error_example(name: str, status: int, code: str, detail: str) -> OpenApiExample:
-    return OpenApiExample(name, value={"code": code, "detail": detail}, response_only=True, status_codes=[str(status)])
-
-
 ERROR_EXAMPLES = [
-    _error_example("Too long", 400, "too_long", TOO_LONG_MESSAGE.format(limit_s=120)),
-    _error_example("Not audio", 400, "undecodable", UNDECODABLE_MESSAGE),
-    _error_example("Too large", 413, "too_large", TOO_LARGE_MESSAGE.format(limit_mb=20)),
-    _error_example("Rate limited", 429, "rate_limited", RATE_LIMITED_MESSAGE.format(limit=30)),
+    error_example("Too long", 400, "too_long", TOO_LONG_MESSAGE.format(limit_s=120)),
+    error_example("Not audio", 400, "undecodable", UNDECODABLE_MESSAGE),
+    error_example(
+        "No file", 400, "invalid", INVALID_INPUT_MESSAGE, errors={"file": ["No file was submitted."]}
+    ),
+    error_example("Too large", 413, "too_large", TOO_LARGE_MESSAGE.format(limit_mb=20)),
+    error_example("Rate limited", 429, "rate_limited", RATE_LIMITED_MESSAGE.format(limit=30)),
 ]

@@ -6,8 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from soundscapify.health import healthz, readyz
 from soundscapify.views import favicon
 
-handler500 = "soundscapify.api_errors.server_error"
-
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("favicon.ico", favicon, name="favicon"),
@@ -22,3 +20,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "soundscapify.views.bad_request"
+handler403 = "soundscapify.views.permission_denied"
+handler404 = "soundscapify.views.page_not_found"
+handler500 = "soundscapify.api_errors.server_error"

@@ -178,9 +178,10 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    # A database outage answers 503 JSON, not Django's HTML 500 (soundscapify/api_errors.py).
-    "EXCEPTION_HANDLER": "soundscapify.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "soundscapify.schema.ApiAutoSchema",
+    # Every error answer has one shape, {code, detail, errors?}, a database outage a 503:
+    # soundscapify/api_errors.py.
+    "EXCEPTION_HANDLER": "soundscapify.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -195,6 +196,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Ambience-aware music recommendations: recordings, scenes, recommendations.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request and response shapes as separate components: a file field is binary in an
+    # upload, and a field that refuses blanks declares minLength: 1 where it is sent.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files: no CDN is needed to read the docs.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

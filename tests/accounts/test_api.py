@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from accounts import constants
 from accounts.models import ApiToken
+from accounts.serializers import DEFAULT_TOKEN_NAME
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +58,16 @@ def test_a_wrong_password_gets_no_token(client: Client) -> None:
     )
 
     assert response.status_code == 400
+    assert response.json() == {"code": "invalid_credentials", "detail": constants.INVALID_CREDENTIALS}
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_a_token_with_a_blank_name_gets_the_default_name(client: Client, name: str) -> None:
+    # The schema allows an empty name (no minLength): the API must accept it too.
+    issued = _obtain(client, UserFactory.create(), name=name)
+
+    assert issued["name"] == DEFAULT_TOKEN_NAME
 
 
 def test_using_a_token_records_when_it_was_last_used(client: Client) -> None:

@@ -143,7 +143,7 @@ def test_the_api_hides_other_users_recordings_and_recommendations(api, catalog):
 def test_the_api_explains_an_empty_catalog(api, user):
     response = api.post("/api/v1/recommendations/", {"recording": str(RecordingFactory.create(user=user).pk)}, format="json")
 
-    assert response.status_code == 400 and response.json() == {"detail": ERROR_EMPTY_CATALOG}
+    assert response.status_code == 400 and response.json() == {"code": "no_recommendation", "detail": ERROR_EMPTY_CATALOG}
 
 
 def test_api_feedback_up_down_and_clear(api, user, recommendation):
@@ -155,13 +155,13 @@ def test_api_feedback_up_down_and_clear(api, user, recommendation):
     assert api.post(url, {"track": track.spotify_id, "value": "none"}).status_code == 204
     assert not Feedback.objects.exists()
     response = api.post(url, {"track": "0" * 22, "value": "up"})
-    assert response.status_code == 400 and response.json() == {"detail": ERROR_NOT_RECOMMENDED}
+    assert response.status_code == 400 and response.json() == {"code": "not_recommended", "detail": ERROR_NOT_RECOMMENDED}
 
 
 def test_api_scene_correction(api, recommendation):
     url = f"/api/v1/recommendations/{recommendation.pk}/scene-correction/"
 
-    assert api.post(url, {"scene": "mars"}).json() == {"detail": ERROR_UNKNOWN_SCENE}
+    assert api.post(url, {"scene": "mars"}).json() == {"code": "not_correctable", "detail": ERROR_UNKNOWN_SCENE}
     assert api.post(url, {"scene": "fireside"}).status_code == 201
     assert api.post(url, {"scene": "home"}).status_code == 201
     assert SceneCorrection.objects.get().corrected_scene == "home"

@@ -10,7 +10,7 @@ import requests
 from django.db import connection
 from django.test import RequestFactory
 
-from soundscapify.api_errors import DATABASE_UNAVAILABLE, SERVER_ERROR, server_error
+from soundscapify.api_errors import DATABASE_UNAVAILABLE, SERVER_ERROR_MESSAGE, server_error
 from tests.reliability.conftest import ProductServer
 
 
@@ -84,4 +84,4 @@ def test_an_unexpected_error_on_an_api_path_answers_json() -> None:
         response = server_error(request)
 
     assert response.status_code == 500
-    assert json.loads(response.content) == {"code": "server_error", "detail": SERVER_ERROR}
+    assert json.loads(response.content) == {"code": "server_error", "detail": SERVER_ERROR_MESSAGE}

@@ -49,7 +49,7 @@ def recommend_for_recording(recording_id: str) -> int | None:
         return None
 
 
-@shared_task(bind=True, name="recommendations.tasks.save_playlist", max_retries=PLAYLIST_MAX_RETRIES, acks_late=True)
+@shared_task(bind=True, name=playlists.SAVE_PLAYLIST_TASK, max_retries=PLAYLIST_MAX_RETRIES, acks_late=True)
 def save_playlist(self: Task, export_id: int) -> str:
     """Save a recommendation to Spotify; returns the export's status."""
     try:

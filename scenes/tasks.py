@@ -15,6 +15,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from scenes import services
 from scenes.errors import PROCESSING_FAILED_MESSAGE
 from scenes.models import Recording
+from scenes.services.classification import CLASSIFY_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ SOFT_LIMIT_HEADROOM_S = 10
 
 @shared_task(
     bind=True,
-    name="scenes.tasks.classify_recording",
+    name=CLASSIFY_TASK,
     max_retries=MAX_RETRIES,
     acks_late=True,
     reject_on_worker_lost=True,

@@ -15,8 +15,9 @@ backoff makes that unlikely).
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,10 @@ LOOKUP_PAGE_SIZE = 50  # Spotify's maximum per GET /me/playlists
 LOOKUP_MAX_PAGES = 4
 logger = logging.getLogger(__name__)
 
+# The name recommendations/tasks.py registers the playlist task under: runs are sent through
+# Celery's registry by it, so this module, which the task module imports, never imports the
+# task module back.
+SAVE_PLAYLIST_TASK = "recommendations.tasks.save_playlist"
 MESSAGE_RECONNECT = "Spotify did not let us save the playlist. Please reconnect your Spotify account and try again."
 MESSAGE_NOT_CONNECTED = "Connect your Spotify account to save playlists."
 MESSAGE_RATE_LIMITED = "Spotify is busy right now; we could not save the playlist. Please try again later."
@@ -56,8 +61,6 @@ def playlist_export_request(*, user: User, recommendation: Recommendation) -> tu
     A new or failed export is (re)set to pending and needs a run; a pending or done one
     is left alone (pressing the button twice makes one playlist).
     """
-    from recommendations.tasks import save_playlist  # tasks import this module: import here, not at the top
-
     with transaction.atomic():
         export, created = PlaylistExport.objects.select_for_update().get_or_create(
             recommendation=recommendation, defaults={"name": playlist_name(recommendation)}
@@ -68,18 +71,18 @@ def playlist_export_request(*, user: User, recommendation: Recommendation) -> tu
             export.save(update_fields=["status", "message", "updated_at"])
         if queue:
             export_id = export.pk
-            transaction.on_commit(lambda: _send_export(save_playlist, export_id))
+            transaction.on_commit(lambda: _send_export(export_id))
     return export, queue
 
 
-def _send_export(task: Any, export_id: int) -> None:
+def _send_export(export_id: int) -> None:
     """Queue the export's run; a broker that is down fails the export with a message, not the request.
 
     Nothing sweeps pending exports, so one left pending would spin on the page forever;
     failed, it shows its message and the button asks again.
     """
     try:
-        task.apply_async((export_id,), retry_policy=PUBLISH_RETRY_POLICY)
+        current_app.tasks[SAVE_PLAYLIST_TASK].apply_async((export_id,), retry_policy=PUBLISH_RETRY_POLICY)
     except BROKER_ERRORS:
         logger.warning("Broker unreachable: playlist export %s not queued", export_id)
         PlaylistExport.objects.filter(pk=export_id, status=PlaylistExport.Status.PENDING).update(

@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
@@ -38,6 +39,10 @@ JobId = uuid.UUID | str
 MAX_ATTEMPTS = 5
 PENDING = (Recording.Status.QUEUED, Recording.Status.PROCESSING)
 RECOMMENDATIONS_TASK = "recommendations.tasks.recommend_for_recording"
+# The name scenes/tasks.py registers the classification task under: jobs are sent through
+# Celery's registry by it, so this module, which the task module imports, never imports the
+# task module back.
+CLASSIFY_TASK = "scenes.tasks.classify_recording"
 # Seconds past the classification time limit before a processing job counts as stale.
 STALE_MARGIN_S = 15
 
@@ -63,10 +68,8 @@ def _send_job(recording_id: str, job_id: str) -> bool:
     Raising would turn an accepted upload into a 500 (the client uploads again: a twin
     recording) for a job that recordings_requeue_stale sends anyway once the broker is back.
     """
-    from scenes.tasks import classify_recording
-
     try:
-        classify_recording.apply_async((recording_id, job_id), retry_policy=PUBLISH_RETRY_POLICY)
+        current_app.tasks[CLASSIFY_TASK].apply_async((recording_id, job_id), retry_policy=PUBLISH_RETRY_POLICY)
     except BROKER_ERRORS:
         logger.warning("Broker unreachable: recording %s (job %s) stays queued for the stale sweep", recording_id, job_id)
         return False
@@ -233,16 +236,12 @@ def _after_classification(recording: Recording) -> None:
     The task is sent by name, and only when a task of that name is registered, so this
     app works without the recommendations app and never imports it.
     """
-    from celery import current_app
-
     if RECOMMENDATIONS_TASK in current_app.tasks:
         recording_id = str(recording.id)
         transaction.on_commit(lambda: _ask_for_recommendations(recording_id))
 
 
 def _ask_for_recommendations(recording_id: str) -> None:
-    from celery import current_app
-
     try:
         current_app.send_task(RECOMMENDATIONS_TASK, args=[recording_id], queue="default")
     except BROKER_ERRORS:

@@ -292,11 +292,16 @@ def make_stale(recording: Recording, status: str = Recording.Status.PROCESSING) 
 
 @pytest.fixture
 def published(monkeypatch) -> list[tuple]:
-    """Jobs published to the broker, recorded instead of sent (a unit test runs no worker)."""
-    from scenes.tasks import classify_recording
+    """Classification jobs published to the broker, recorded instead of sent (a unit test runs no worker)."""
+    from celery import current_app
 
     sent: list[tuple] = []
-    monkeypatch.setattr(classify_recording, "apply_async", lambda args, **options: sent.append(tuple(args)))
+
+    def send_task(name, args=(), *rest, **options):  # what Task.apply_async calls
+        if name == classification.CLASSIFY_TASK:
+            sent.append(tuple(args))
+
+    monkeypatch.setattr(current_app, "send_task", send_task)
     return sent
 
 
@@ -336,21 +341,20 @@ def test_a_processing_job_is_stale_once_the_classification_time_limit_has_passed
 
 
 def test_a_job_the_broker_refuses_stays_stale_for_the_next_sweep(user, clip_wav, published, monkeypatch) -> None:
+    from celery import current_app
     from kombu.exceptions import OperationalError
-
-    from scenes.tasks import classify_recording
 
     stale = [services.recording_create(user=user, upload=upload_file(clip_wav)) for _ in range(3)]
     for recording in stale:
         make_stale(recording, Recording.Status.QUEUED)
     tries = []
 
-    def broker_down(args, **options):
+    def broker_down(name, args=(), *rest, **options):
         tries.append(args)
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     with monkeypatch.context() as down:
-        down.setattr(classify_recording, "apply_async", broker_down)
+        down.setattr(current_app, "send_task", broker_down)
         assert services.recordings_requeue_stale(older_than=timedelta(minutes=10)) == 0
     published.clear()
     back = services.recordings_requeue_stale(older_than=timedelta(minutes=10))

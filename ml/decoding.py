@@ -132,9 +132,9 @@ def validate_samples(samples: np.ndarray, sample_rate: int, max_duration_s: floa
         raise EmptyAudioError()
     duration = samples.size / sample_rate
     if duration < MIN_DURATION_S:
-        raise TooShortAudioError()
+        raise TooShortAudioError(limit_s=MIN_DURATION_S)
     if max_duration_s is not None and duration > max_duration_s:
-        raise TooLongAudioError()
+        raise TooLongAudioError(limit_s=max_duration_s)
     if not np.isfinite(samples).all() or float(np.max(np.abs(samples))) <= SILENCE_PEAK:
         raise SilentAudioError()
 
@@ -257,8 +257,8 @@ def _decode_stream(
             for out in resampler.resample(frame):
                 chunks.append(out.to_ndarray().mean(axis=0))
                 total += chunks[-1].size
-            if limit is not None and total > limit:
-                raise TooLongAudioError()
+            if limit is not None and max_duration_s is not None and total > limit:
+                raise TooLongAudioError(limit_s=max_duration_s)
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().mean(axis=0))
     except (av.FFmpegError, ValueError) as exc:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 UNDECODABLE_MESSAGE = "We could not read this recording. Please upload a WAV, FLAC, OGG, Opus, MP3, M4A or WebM file."
 EMPTY_MESSAGE = "This recording is empty."
-TOO_SHORT_MESSAGE = "This recording is too short: please record at least 1 second."
+# The one wording of each length message; the limits are filled in where they are known.
+TOO_SHORT_MESSAGE = "This recording is too short: please record at least {limit_s:g} s."
 SILENT_MESSAGE = "This recording is silent: check that your microphone is on."
-TOO_LONG_MESSAGE = "This recording is too long."
+TOO_LONG_MESSAGE = "This recording is too long: recordings can last up to {limit_s:g} s."
 LOW_SAMPLE_RATE_MESSAGE = (
     "This recording's sample rate is too low to hear the sounds around you: "
     "please record at 8 kHz or more."
@@ -42,7 +43,9 @@ class EmptyAudioError(AudioError):
 
 class TooShortAudioError(AudioError):
     code = "too_short"
-    default_message = TOO_SHORT_MESSAGE
+
+    def __init__(self, *, limit_s: float, detail: str = "") -> None:
+        super().__init__(TOO_SHORT_MESSAGE.format(limit_s=limit_s), detail=detail)
 
 
 class SilentAudioError(AudioError):
@@ -52,7 +55,9 @@ class SilentAudioError(AudioError):
 
 class TooLongAudioError(AudioError):
     code = "too_long"
-    default_message = TOO_LONG_MESSAGE
+
+    def __init__(self, *, limit_s: float, detail: str = "") -> None:
+        super().__init__(TOO_LONG_MESSAGE.format(limit_s=limit_s), detail=detail)
 
 
 class LowSampleRateAudioError(AudioError):

@@ -6,11 +6,15 @@ that tests assert them exactly. Codes match `ml.errors.AudioError.code` where th
 from __future__ import annotations
 
 # The scene model's own messages, re-exported: one place to import every message from.
-from ml.errors import EMPTY_MESSAGE, SILENT_MESSAGE, UNDECODABLE_MESSAGE  # noqa: F401
+from ml.errors import (  # noqa: F401
+    EMPTY_MESSAGE,
+    SILENT_MESSAGE,
+    TOO_LONG_MESSAGE,
+    TOO_SHORT_MESSAGE,
+    UNDECODABLE_MESSAGE,
+)
 
 TOO_LARGE_MESSAGE = "This file is too large: recordings can be up to {limit_mb:g} MB."
-TOO_LONG_MESSAGE = "This recording is too long: recordings can last up to {limit_s:g} s."
-TOO_SHORT_MESSAGE = "This recording is too short: please record at least {limit_s:g} s."
 LENGTH_REQUIRED_MESSAGE = (
     "This upload did not say how large it is. Please send the file with a Content-Length header."
 )

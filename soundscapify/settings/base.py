@@ -342,15 +342,16 @@ CELERY_BEAT_SCHEDULE["scenes-requeue-stale-recordings"] = {
 }
 
 # --- Recommendations ------------------------------------------------------------------
-# Defaults and meanings: recommendations/conf.py. The energy band by local hour, as
-# "start hour:band" (low = min..2nd, mid = 2nd..3rd, high = 3rd..max), each until the next.
-RECOMMENDATIONS_ENERGY_BANDS = [
-    (int(hour), band)
-    for hour, band in (step.split(":") for step in env.list("RECOMMENDATIONS_ENERGY_BANDS", default=["2:low", "12:high", "18:mid"]))
-]
-RECOMMENDATIONS_REFRESH_SEARCHES = env.list("RECOMMENDATIONS_REFRESH_SEARCHES", default=[])
-# Third-party audio features for tracks that arrive without them (off by default).
-RECCOBEATS_ENABLED = env.bool("RECCOBEATS_ENABLED", default=False)
-RECCOBEATS_BASE_URL = env("RECCOBEATS_BASE_URL", default="https://api.reccobeats.com/v1/")
-# Spotify's own /audio-features: only for apps that still have access.
-RECOMMENDATIONS_SPOTIFY_AUDIO_FEATURES_ENABLED = env.bool("RECOMMENDATIONS_SPOTIFY_AUDIO_FEATURES_ENABLED", default=False)
+# The defaults and their meanings live in one place, recommendations/conf.py; a variable
+# set in the environment overrides its default here. RECOMMENDATIONS_ENERGY_BANDS: the
+# energy band by local hour, as "start hour:band" (e.g. "2:low,12:high,18:mid").
+if "RECOMMENDATIONS_ENERGY_BANDS" in env:
+    RECOMMENDATIONS_ENERGY_BANDS = [(int(hour), band) for hour, band in (step.split(":") for step in env.list("RECOMMENDATIONS_ENERGY_BANDS"))]
+if "RECOMMENDATIONS_REFRESH_SEARCHES" in env:
+    RECOMMENDATIONS_REFRESH_SEARCHES = env.list("RECOMMENDATIONS_REFRESH_SEARCHES")
+if "RECCOBEATS_ENABLED" in env:
+    RECCOBEATS_ENABLED = env.bool("RECCOBEATS_ENABLED")
+if "RECCOBEATS_BASE_URL" in env:
+    RECCOBEATS_BASE_URL = env("RECCOBEATS_BASE_URL")
+if "RECOMMENDATIONS_SPOTIFY_AUDIO_FEATURES_ENABLED" in env:
+    RECOMMENDATIONS_SPOTIFY_AUDIO_FEATURES_ENABLED = env.bool("RECOMMENDATIONS_SPOTIFY_AUDIO_FEATURES_ENABLED")

@@ -95,7 +95,7 @@ def test_a_container_without_samples_is_empty(tmp_path: Path) -> None:
 
 
 def test_a_clip_under_one_second_is_too_short(tmp_path: Path) -> None:
-    _expect(TooShortAudioError, "too_short", TOO_SHORT_MESSAGE, encode(tmp_path / "short.flac", tone(0.6, 16000)))
+    _expect(TooShortAudioError, "too_short", TOO_SHORT_MESSAGE.format(limit_s=1), encode(tmp_path / "short.flac", tone(0.6, 16000)))
 
 
 @pytest.mark.parametrize("rate", [7, 4000, 7999])
@@ -123,7 +123,7 @@ def test_digital_silence_is_silent(tmp_path: Path) -> None:
 
 def test_a_clip_over_the_limit_is_too_long(tmp_path: Path) -> None:
     path = encode(tmp_path / "long.flac", tone(4.0, 16000))
-    _expect(TooLongAudioError, "too_long", TOO_LONG_MESSAGE, path, max_duration_s=2.0)
+    _expect(TooLongAudioError, "too_long", TOO_LONG_MESSAGE.format(limit_s=2), path, max_duration_s=2.0)
 
 
 def test_probe_decodes_only_the_first_seconds_of_a_stream_that_states_no_duration(tmp_path: Path) -> None:

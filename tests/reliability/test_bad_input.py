@@ -39,7 +39,7 @@ def user_messages() -> set[str]:
     """Every message an upload or a classification may end with, the limits filled in."""
     return {
         ml_errors.UNDECODABLE_MESSAGE, ml_errors.EMPTY_MESSAGE, ml_errors.SILENT_MESSAGE,
-        ml_errors.TOO_SHORT_MESSAGE, ml_errors.TOO_LONG_MESSAGE, ml_errors.LOW_SAMPLE_RATE_MESSAGE,
+        ml_errors.LOW_SAMPLE_RATE_MESSAGE,
         errors.TRUNCATED_MESSAGE,
         errors.TOO_SHORT_MESSAGE.format(limit_s=settings.SCENES_MIN_DURATION_S),
         errors.TOO_LONG_MESSAGE.format(limit_s=settings.SCENES_MAX_DURATION_S),

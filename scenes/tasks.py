@@ -135,10 +135,13 @@ def _warm_up_model(**kwargs: Any) -> None:
     """Load the scene model in each pool child, so the first recording does not wait for it.
 
     worker_process_init fires in pool children only, never in the parent: TensorFlow is
-    not fork-safe, so the parent must not load it.
+    not fork-safe, so the parent must not load it. A worker that takes no classifications
+    (the default queue's, on an image without TensorFlow) loads nothing.
     """
     from ml.errors import ModelArtifactError
 
+    if not _takes_classifications():
+        return
     started = time.monotonic()
     try:
         from ml.inference import active_model_version, warm_up
@@ -149,3 +152,11 @@ def _warm_up_model(**kwargs: Any) -> None:
         logger.exception("Scene model warm-up failed")
         return
     logger.info("Scene model %s warm in %.1f s", active_model_version(), time.monotonic() - started)
+
+
+def _takes_classifications() -> bool:
+    """Whether this worker consumes the queue that classifications are routed to (-Q)."""
+    from soundscapify.celery import app
+
+    classify_queue = app.amqp.router.route({}, CLASSIFY_TASK)["queue"].name
+    return classify_queue in app.amqp.queues.consume_from

@@ -18,10 +18,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def readyz(request: HttpRequest) -> JsonResponse:
     """200 when every dependency answers, else 503 naming the ones that failed."""
-    failures = {name: reason for name, check in READINESS_CHECKS.items() if (reason := check())}
+    checks = readiness_checks()
+    failures = {name: reason for name, check in checks.items() if (reason := check())}
     if failures:
         return JsonResponse({"status": "unavailable", "failures": failures}, status=503)
-    return JsonResponse({"status": "ok", "checks": sorted(READINESS_CHECKS)})
+    return JsonResponse({"status": "ok", "checks": sorted(checks)})
+
+
+def readiness_checks() -> dict[str, Callable[[], str | None]]:
+    """What this process's readiness depends on: the model only where it is installed beside it."""
+    if settings.READYZ_CHECK_MODEL:
+        return READINESS_CHECKS
+    return {name: check for name, check in READINESS_CHECKS.items() if name != "model"}
 
 
 def database_failure() -> str | None:

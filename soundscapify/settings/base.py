@@ -300,6 +300,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SoundScapify <noreply@so
 
 # --- Scene model --------------------------------------------------------------------
 SCENE_MODEL_DIR = Path(env("SCENE_MODEL_DIR", default=str(BASE_DIR / "ml" / "artifacts" / "current")))
+# /readyz checks the artifact where the model lives beside the web process (one machine, one
+# image). The web image ships without it, so its readiness leaves the model to the workers.
+READYZ_CHECK_MODEL = env.bool("READYZ_CHECK_MODEL", default=True)
 
 # --- Misc ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

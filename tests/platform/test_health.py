@@ -41,3 +41,14 @@ def test_readyz_names_a_missing_model(client, settings, tmp_path) -> None:
 
     assert response.status_code == 503
     assert response.json()["failures"]["model"].startswith("scene model unusable")
+
+
+@pytest.mark.django_db
+def test_readyz_leaves_the_model_to_the_workers_where_the_web_image_has_none(client, settings, tmp_path) -> None:
+    settings.READYZ_CHECK_MODEL = False
+    settings.SCENE_MODEL_DIR = tmp_path / "no-model-here"
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"] == ["broker", "database", "migrations"]

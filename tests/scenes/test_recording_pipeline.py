@@ -21,6 +21,7 @@ from ml.errors import SILENT_MESSAGE
 from scenes import services
 from scenes.errors import PROCESSING_FAILED_MESSAGE
 from scenes.models import Recording, SceneResult
+from scenes.tasks import requeue_stale_recordings
 from tests.scenes.helpers import (
     FINAL,
     encode,
@@ -76,11 +77,12 @@ def test_an_uploaded_clip_is_classified_by_a_real_worker(celery_worker, api_clie
     celery_worker.wait_for_log("Task recommendations.tasks.recommend_for_recording[", 30)  # the hook asked for them
 
 
+def loads_tensorflow(pid: int) -> bool:
+    return "tensorflow" in Path(f"/proc/{pid}/maps").read_text()
+
+
 @needs_model
 def test_the_model_is_loaded_in_the_pool_children_never_in_the_worker_parent(celery_worker) -> None:
-    def loads_tensorflow(pid: int) -> bool:
-        return "tensorflow" in Path(f"/proc/{pid}/maps").read_text()
-
     [child] = celery_worker.pool_pids()
     deadline = time.monotonic() + 120
     while not loads_tensorflow(child) and time.monotonic() < deadline:
@@ -89,6 +91,19 @@ def test_the_model_is_loaded_in_the_pool_children_never_in_the_worker_parent(cel
     assert loads_tensorflow(child)
     assert not loads_tensorflow(celery_worker.pid)
     assert "warm-up failed" not in celery_worker.log()
+
+
+def test_a_worker_off_the_ml_queue_never_loads_the_model(transactional_db, start_celery_worker) -> None:
+    """The default queue's worker runs on the web image, which has no TensorFlow to load."""
+    worker = start_celery_worker(queues="default")
+    requeue_stale_recordings.delay()
+    # A pool child takes tasks only once worker_process_init (the warm-up) has returned.
+    worker.wait_for_log("Task scenes.tasks.requeue_stale_recordings[", 60)
+    worker.wait_for_log("] succeeded in ", 60)
+
+    [child] = worker.pool_pids()
+    assert not loads_tensorflow(child)
+    assert "Scene model" not in worker.log()
 
 
 # --- Failures --------------------------------------------------------------------------------------

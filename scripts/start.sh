@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every role runs here, the scene model's worker too: all of requirements/ml.txt.
 scripts/bootstrap.sh runtime
 python=.venv/bin/python
 

@@ -2,7 +2,8 @@
 
 Imports the WSGI entry point as gunicorn does, signs a new superuser in, GETs every route
 that takes no argument (pages, API, admin) and uploads a recording, then prints one JSON
-object: each request's status and which of ML_MODULES ended up in sys.modules.
+object: each request's status and which of ML_MODULES ended up in sys.modules; exits 1
+when any was loaded or a request answered 5xx.
 
 It needs only requirements/base.txt (no pytest, nothing of ml.txt), so it also runs in a
 virtualenv of the web image's packages; the database must be migrated.
@@ -27,10 +28,13 @@ UPLOAD_URL = "/api/v1/recordings/"
 TAKES_ARGUMENTS = re.compile(r"[<(^$]")
 
 
-def main() -> None:
+def main() -> int:
+    """Exits 1 when a request failed (5xx) or an ML library was loaded."""
     importlib.import_module("soundscapify.wsgi")  # what gunicorn imports; it sets Django up
     statuses = serve_every_page()
-    print(json.dumps({"statuses": statuses, "loaded": [name for name in ML_MODULES if name in sys.modules]}))
+    loaded = [name for name in ML_MODULES if name in sys.modules]
+    print(json.dumps({"statuses": statuses, "loaded": loaded}))
+    return 1 if loaded or max(statuses.values()) >= 500 else 0
 
 
 def serve_every_page() -> dict[str, int]:
@@ -75,4 +79,4 @@ def wav_upload() -> Any:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -56,7 +56,6 @@ from urllib.parse import urlsplit
 import numpy as np
 import requests
 import soundfile as sf
-from urllib3 import encode_multipart_formdata
 
 # Run as a script: this folder is on sys.path, so load.py imports as `load` (mypy names it so too).
 from load import (
@@ -75,6 +74,7 @@ from load import (
     stack_environment,
     synthetic_ambience,
 )
+from urllib3 import encode_multipart_formdata
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/soundscapify_bench_malformed"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
@@ -376,7 +376,7 @@ def poll_until_settled(stack: Stack, sessions: list[requests.Session], results: 
         pending = [result for result in pending if not result.outcome]
         time.sleep(POLL_PAUSE_S)
     for result in pending:
-        result.outcome, result.detail = STUCK, "still pending"
+        result.outcome = STUCK  # its detail says the status it was last seen in
 
 
 def poll_once(session: requests.Session, base_url: str, result: Result) -> None:
@@ -396,7 +396,9 @@ def poll_once(session: requests.Session, base_url: str, result: Result) -> None:
         has_message = isinstance(body.get("error_message"), str) and body["error_message"].strip()
         result.outcome = FAILED if has_message else OTHER
         result.detail = f"{body.get('error_code')}" if has_message else f"failed without a message: {body}"[:160]
-    elif body.get("status") not in PENDING_STATUSES:
+    elif body.get("status") in PENDING_STATUSES:
+        result.detail = f"still {body['status']}"
+    else:
         result.outcome, result.detail = OTHER, f"poll: unknown status {body.get('status')!r}"
 
 
@@ -435,6 +437,8 @@ def report(results: list[Result], users: int, upload_s: float, settle_s: float) 
     print("\n".join(outcome_table(results)))
     print(f"\nrefused (status code): {tally(results, CLEAN_4XX)}")
     print(f"failed after upload (error_code): {tally(results, FAILED)}")
+    if any(result.outcome == STUCK for result in results):
+        print(f"stuck (last status seen): {tally(results, STUCK)}")
     problems = [r for r in results if r.outcome in (*BAD_OUTCOMES, NOT_JSON_4XX)]
     for result in problems[:PROBLEMS_SHOWN]:
         print(f"  {result.outcome}: {result.upload.kind} ({result.upload.label!r:.60}): {result.detail}")

@@ -125,7 +125,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def stack_environment(args: argparse.Namespace) -> dict[str, str]:
+def stack_environment(args: argparse.Namespace, *, broker_key_prefix: str = BROKER_KEY_PREFIX) -> dict[str, str]:
     """The environment of this process and of every process it starts: one database, broker, media."""
     work = args.work_dir.resolve()
     env = {
@@ -150,7 +150,7 @@ def stack_environment(args: argparse.Namespace) -> dict[str, str]:
     else:
         env["DATABASE_URL"] = args.database_url
         env["CELERY_BROKER_URL"] = args.broker_url
-        env["CELERY_BROKER_KEY_PREFIX"] = BROKER_KEY_PREFIX
+        env["CELERY_BROKER_KEY_PREFIX"] = broker_key_prefix
     return env
 
 
@@ -164,7 +164,7 @@ def setup_django(env: dict[str, str]) -> None:
 # --- Database, broker, users -----------------------------------------------------------------
 
 
-def prepare_database() -> None:
+def prepare_database(*, user_prefix: str = USER_PREFIX) -> None:
     """Create the bench database on first use, migrate it, and forget the previous run's users."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -177,7 +177,7 @@ def prepare_database() -> None:
         Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
     # Rows go one by one (a signal deletes each file): fine for a bench's few thousand.
-    get_user_model().objects.filter(username__startswith=USER_PREFIX).delete()
+    get_user_model().objects.filter(username__startswith=user_prefix).delete()
     print(f"database {database['NAME']} ({database['ENGINE'].rsplit('.', 1)[-1]})")
 
 
@@ -199,7 +199,7 @@ def _create_postgres_database(database: dict[str, Any]) -> None:
         connection.close()
 
 
-def empty_broker_and_media(work_dir: Path) -> None:
+def empty_broker_and_media(work_dir: Path, *, broker_key_prefix: str = BROKER_KEY_PREFIX) -> None:
     """Tasks left by an interrupted run would be the first the new workers take: drop them."""
     from django.conf import settings
 
@@ -209,14 +209,14 @@ def empty_broker_and_media(work_dir: Path) -> None:
 
         # Only the bench's own keys: the database may hold someone else's.
         client = redis.Redis.from_url(broker_url)
-        for key in client.scan_iter(match=f"{BROKER_KEY_PREFIX}*", count=500):
+        for key in client.scan_iter(match=f"{broker_key_prefix}*", count=500):
             client.delete(key)
     shutil.rmtree(work_dir / "broker", ignore_errors=True)
     shutil.rmtree(work_dir / "media", ignore_errors=True)
     (work_dir / "media").mkdir(parents=True)
 
 
-def create_bench_users(count: int) -> list[str]:
+def create_bench_users(count: int, *, user_prefix: str = USER_PREFIX) -> list[str]:
     """`count` local accounts with one API token each; returns the token keys."""
     from django.contrib.auth import get_user_model
 
@@ -224,8 +224,8 @@ def create_bench_users(count: int) -> list[str]:
 
     keys = []
     for index in range(count):
-        user = get_user_model().objects.create_user(username=f"{USER_PREFIX}{index}", password=None)
-        keys.append(api_token_create(user=user, name="load benchmark").key)
+        user = get_user_model().objects.create_user(username=f"{user_prefix}{index}", password=None)
+        keys.append(api_token_create(user=user, name="benchmark").key)
     return keys
 
 

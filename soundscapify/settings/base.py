@@ -240,6 +240,9 @@ def filesystem_broker_options(folder: Path) -> dict[str, object]:
         "control_folder": str(folder / "control"),
         "processed_folder": str(folder / "processed"),
         "store_processed": False,
+        # kombu's default, 1 s between looks at an empty queue, let each worker process take
+        # about one job a second: a burst of uploads waited minutes on the embedded default.
+        "polling_interval": 0.1,
     }
 
 

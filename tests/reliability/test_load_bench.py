@@ -9,20 +9,14 @@ embedded defaults (SQLite and the filesystem broker) in a temporary folder.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
-from django.conf import settings
-from django.db import connection
-from psycopg2 import sql
 
+from tests.reliability.bench_runs import bench_stack_arguments, dropped_after, run_bench
 from tests.scenes.helpers import needs_model
 
-BENCH = Path(settings.BASE_DIR) / "bench" / "load.py"
 SMOKE_TIMEOUT_S = 150
 BENCH_DATABASE = "soundscapify_bench_smoke"
 SMOKE_LATENCY_CLIPS = 3
@@ -37,50 +31,16 @@ STEP_ROW = re.compile(rf"^\s+(\d+)\s+(\d+)\s+(\d+)\s+{FIGURE}\s+{FIGURE}\s+{FIGU
 pytestmark = [pytest.mark.worker, needs_model]
 
 
-def bench_stack_arguments() -> list[str]:
-    """PostgreSQL and Redis beside this run's when it uses both; the embedded defaults otherwise."""
-    database, broker = connection.settings_dict, settings.CELERY_BROKER_URL
-    if not on_postgres_and_redis():
-        return ["--embedded"]
-    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
-    user, host = database.get("USER") or "postgres", database.get("HOST") or "127.0.0.1"
-    server = f"{user}{password}@{host}:{database.get('PORT') or 5432}"
-    return ["--database-url", f"postgres://{server}/{BENCH_DATABASE}", "--broker-url", broker]
-
-
-def on_postgres_and_redis() -> bool:
-    return connection.vendor == "postgresql" and settings.CELERY_BROKER_URL.startswith("redis://")
-
-
 @pytest.fixture
 def bench_database_dropped() -> Iterator[None]:
-    """The bench creates its PostgreSQL database and keeps it between its own runs: a test
-    run must not leave it behind."""
-    yield
-    if not on_postgres_and_redis():
-        return
-    params = {k: v for k, v in connection.get_connection_params().items() if k != "cursor_factory"}
-    admin = psycopg2.connect(**{**params, "dbname": "postgres"})
-    try:
-        admin.autocommit = True  # DROP DATABASE refuses to run in a transaction
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DATABASE)))
-    finally:
-        admin.close()
+    with dropped_after(BENCH_DATABASE):
+        yield
 
 
 def run_smoke(work_dir: Path) -> str:
-    command = [sys.executable, str(BENCH), "--smoke", "--work-dir", str(work_dir), *bench_stack_arguments()]
-    process = subprocess.Popen(
-        command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    try:
-        output, _ = process.communicate(timeout=SMOKE_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.terminate()  # the bench stops its stack on TERM
-        output, _ = process.communicate(timeout=60)
-        pytest.fail(f"bench/load.py --smoke ran past {SMOKE_TIMEOUT_S} s:\n{output[-4000:]}")
-    assert process.returncode == 0, output[-4000:]
+    arguments = ["--smoke", "--work-dir", str(work_dir), *bench_stack_arguments(BENCH_DATABASE)]
+    status, output = run_bench("load.py", arguments, SMOKE_TIMEOUT_S)
+    assert status == 0, output[-4000:]
     return output
 
 

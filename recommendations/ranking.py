@@ -28,7 +28,7 @@ VARIETY_MARGIN = 0.1  # a song this much better than the next keeps its place wh
 CLOSE_TO_ANCHOR = 0.6  # taste similarity above which the reason names the favourite
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3x, for hundreds per call
 class Song:
     """A catalog track as ranking sees it: what it is called and how it sounds."""
 

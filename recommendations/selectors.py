@@ -174,6 +174,8 @@ def _song(fields: Sequence[Any]) -> Song:
 
 
 def _json_list(value: Any) -> list[str]:
+    if value == "[]":  # most catalogs know no genres: skip the decoder
+        return []
     return json.loads(value) if isinstance(value, str) else value or []
 
 

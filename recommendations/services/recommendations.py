@@ -146,11 +146,21 @@ def _store(
         top_scene=next(iter(weights)), criteria=snapshot, model_version=model_version,
         local_time=local_time, time_zone=getattr(local_time.tzinfo, "key", ""), notes=notes,
     )
-    RecommendationItem.objects.bulk_create(
-        RecommendationItem(recommendation=recommendation, track_id=p.track.pk, rank=i, score=p.score, reason=p.reason)
-        for i, p in enumerate(picks, start=1)
-    )
+    _insert_items(recommendation.pk, picks)
     return recommendation
+
+
+def _insert_items(recommendation_id: int, picks: list[Pick]) -> None:
+    """One INSERT of every pick: bulk_create's model instances took a tenth of a recommendation."""
+    if not picks:
+        return
+    rows = [(recommendation_id, p.track.pk, rank, p.score, p.reason) for rank, p in enumerate(picks, start=1)]
+    sql = (
+        f"INSERT INTO {RecommendationItem._meta.db_table} (recommendation_id, track_id, rank, score, reason) VALUES "
+        + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
 
 
 def _commit_without_waiting_for_the_disk() -> None:

@@ -62,10 +62,10 @@ def normalise(column: str) -> str:
 
 def map_columns(header: list[str]) -> ColumnMap:
     """Find each field's column in the header. Raises HeaderError naming the required fields it lacks."""
-    position = {}
+    position: dict[str, int] = {}
     for index, column in enumerate(header):
         position.setdefault(normalise(column), index)
-    columns = {}
+    columns: dict[str, tuple[str, int]] = {}
     for field, names in ALIASES.items():
         found = next((name for name in names if name in position), None)
         if found is not None:

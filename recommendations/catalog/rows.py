@@ -120,15 +120,20 @@ def spotify_id(text: str) -> str:
     return reference[1]
 
 
+def _text(cell: str) -> str:
+    """A cell without surrounding blanks or NUL characters (PostgreSQL refuses those in text)."""
+    return cell.strip() if "\x00" not in cell else cell.replace("\x00", "").strip()
+
+
 def track_name(text: str) -> str:
-    text = text.strip()
+    text = _text(text)
     if not text:
         raise RowError("missing track name")
     return text[: MAX_LENGTHS["name"]]
 
 
 def album(text: str) -> str | None:
-    return text.strip()[: MAX_LENGTHS["album"]] or None
+    return _text(text)[: MAX_LENGTHS["album"]] or None
 
 
 def names(field: str) -> Convert:
@@ -137,7 +142,7 @@ def names(field: str) -> Convert:
     limit = MAX_LENGTHS[field]
 
     def convert(text: str) -> list[str]:
-        text = text.strip()
+        text = _text(text)
         if text.startswith("[") and text.endswith("]"):
             parts = _listed(text)
         elif ";" in text:
@@ -154,7 +159,7 @@ def _listed(text: str) -> list[str]:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return [text]  # a name in brackets, like "[dunkelbunt]"
-    return [str(item) for item in value] if isinstance(value, list | tuple) else [text]
+    return [_text(str(item)) for item in value] if isinstance(value, list | tuple) else [text]
 
 
 def number(field: str, low: float, high: float, *, required: bool = False) -> Convert:
@@ -172,6 +177,8 @@ def number(field: str, low: float, high: float, *, required: bool = False) -> Co
             raise RowError(f"{field} is not a number: {text.strip()[:20]!r}") from None
         if not low <= value <= high:  # NaN fails this too
             raise RowError(f"{field} out of range: {text.strip()[:20]}")
+        if not text.isascii() or "_" in text:  # Python reads "1_000" and other scripts' digits, PostgreSQL does not
+            return repr(value)
         return text.strip()
 
     return convert

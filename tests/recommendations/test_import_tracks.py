@@ -168,6 +168,19 @@ def test_list_cells_give_several_artists_and_genres_but_a_comma_does_not(write_c
     assert (second.artists, second.genres) == (["Crosby, Stills"], ["[dunkelbunt]"])
 
 
+def test_cells_python_reads_but_postgresql_would_not_still_import(write_csv):
+    out, _ = run(write_csv(
+        "id,name,artists,valence,energy,tempo\n"
+        "1dYGSsernyg8N0bMRgtO9Y,Nul\x00l,\"['A\\x00B']\",0.1,0.2,1_20\n"
+        "7t8XsIXmzip7ZOdBm4OZtz,Digits,X,٠.٥,0.4, 98.5 \n"
+    ))
+
+    assert "2 created" in out
+    first, second = Track.objects.order_by("spotify_id")
+    assert (first.name, first.artists, first.tempo) == ("Null", ["AB"], 120.0)
+    assert (second.valence, second.tempo) == (0.5, 98.5)
+
+
 def test_a_later_file_without_a_feature_keeps_the_known_value(write_csv):
     run(write_csv(KAGGLE, "kaggle.csv"))
     run(write_csv("id,genre,track_name,artist_name,valence,energy,label\n0AAAAAAAAAAAAAAAAAAAAA,blues,Feeling Good,Nina Simone,0.45,0.3,1\n", "va.csv"))

@@ -42,7 +42,7 @@ class ImportReport:
         )
         if self.reasons:
             text += " Rejected: " + ", ".join(f"{reason} ({n})" for reason, n in self.reasons.most_common()) + "."
-        if self.rows and not self.created and not self.updated:
+        if self.unchanged and not self.created and not self.updated:
             text += " Nothing changed: the catalog already holds this file."
         return text
 

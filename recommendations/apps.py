@@ -6,8 +6,10 @@ class RecommendationsConfig(AppConfig):
     name = "recommendations"
 
     def ready(self) -> None:
+        # checks registers the system checks. tasks registers the Celery tasks in every
+        # process, the web's too: services send jobs through Celery's registry by task name.
         from accounts.export import register_export_section
-        from recommendations import checks  # noqa: F401 - registers the system checks
+        from recommendations import checks, tasks  # noqa: F401
         from recommendations.export import recommendations_for_export
 
         register_export_section("recommendations", recommendations_for_export)

@@ -6,4 +6,6 @@ class ScenesConfig(AppConfig):
     name = "scenes"
 
     def ready(self) -> None:
-        from scenes import signals  # noqa: F401 - connects the receivers
+        # signals connects the receivers. tasks registers the Celery tasks in every process,
+        # the web's too: services send jobs through Celery's registry by task name.
+        from scenes import signals, tasks  # noqa: F401

@@ -654,8 +654,8 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def main() -> None:
-    args = parse_args()
+def run_as_script(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> None:
+    """Exit with `run`'s status; a bench error or Ctrl-C exits cleanly, the stack stopped."""
     # TERM (a CI runner, `timeout`) unwinds like Ctrl-C: the finally blocks stop the stack.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -667,4 +667,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_as_script(run, parse_args())

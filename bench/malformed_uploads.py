@@ -40,8 +40,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import signal
-import sys
 import threading
 import time
 import zipfile
@@ -64,11 +62,11 @@ from load import (
     REQUEST_TIMEOUT_S,
     ROOT,
     SAMPLE_RATE,
-    BenchError,
     Stack,
     create_bench_users,
     empty_broker_and_media,
     prepare_database,
+    run_as_script,
     running_stack,
     setup_django,
     stack_environment,
@@ -476,17 +474,5 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(result.outcome in BAD_OUTCOMES for result in results) else 0
 
 
-def main() -> None:
-    args = parse_args()
-    # TERM (a CI runner, `timeout`) unwinds like Ctrl-C: the finally blocks stop the stack.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        sys.exit(run(args))
-    except BenchError as exc:
-        sys.exit(f"bench failed: {exc}")
-    except KeyboardInterrupt:
-        sys.exit(130)
-
-
 if __name__ == "__main__":
-    main()
+    run_as_script(run, parse_args())

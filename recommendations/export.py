@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recommendations.models import Feedback, ListeningSettings, Recommendation, SceneCorrection, TasteTrack
+from recommendations.models import Feedback, Recommendation, SceneCorrection, TasteTrack
+from recommendations.services.settings import listening_settings_get
 
 
 def _iso(value: Any) -> str | None:
@@ -33,7 +34,7 @@ def recommendations_for_export(user: Any) -> dict[str, Any]:
             for c in SceneCorrection.objects.filter(user=user)
         ],
         "listening_settings": {
-            "allow_explicit": not ListeningSettings.objects.filter(user=user, allow_explicit=False).exists(),
+            "allow_explicit": listening_settings_get(user=user).allow_explicit,
         },
         "spotify_taste": [
             {"spotify_id": t.track.spotify_id, "source": t.source, "rank": t.rank}

@@ -279,15 +279,15 @@ def _reason(scored: _Scored, profile: Profile, scene_phrase: str) -> str:
     elif scored.artist_bonus:
         reason = f"{describe(song)}, by an artist you listen to"
     else:
-        reason = ", ".join([describe(song), *profile_words(song, profile), scene_phrase])
+        said = describe(song)
+        reason = ", ".join([said, *profile_words(song, profile, said=said), scene_phrase])
     return reason[:300]
 
 
-def profile_words(song: Song, profile: Profile, most: int = 2) -> list[str]:
+def profile_words(song: Song, profile: Profile, *, said: str, most: int = 2) -> list[str]:
     """Up to `most` phrases for the profile ranges the song meets, tightest range first,
     and a preferred genre it belongs to: ["76 BPM", "instrumental", "jazz"]. Words that
-    `describe` already said are not repeated."""
-    said = describe(song)
+    `said` (the song's `describe`) holds already are not repeated."""
     met = [
         ((wanted.high - wanted.low) / SPANS.get(name, 1.0), name) for name, wanted in profile.ranges.items()
         if getattr(song, name) is not None and wanted.distance(getattr(song, name)) == 0

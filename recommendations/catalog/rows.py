@@ -209,22 +209,21 @@ def key(text: str) -> int | None:
 
 
 def mode(text: str) -> int | None:
-    if text in MODES:
-        return MODES[text]
-    text = text.strip()
-    value = MODES.get(text.lower()) if text else None
-    if text and value is None:
-        raise RowError(f"mode not understood: {text[:10]!r}")
-    return value
+    return _word(text, MODES, "mode")
 
 
 def explicit(text: str) -> bool | None:
-    if text in BOOLEANS:
-        return BOOLEANS[text]
+    return _word(text, BOOLEANS, "explicit")
+
+
+def _word(text: str, words: dict[str, Any], name: str) -> Any:
+    """The value a cell's word stands for ("Major", "true"...); None for an empty cell."""
+    if text in words:
+        return words[text]
     text = text.strip()
-    value = BOOLEANS.get(text.lower()) if text else None
+    value = words.get(text.lower()) if text else None
     if text and value is None:
-        raise RowError(f"explicit not understood: {text[:10]!r}")
+        raise RowError(f"{name} not understood: {text[:10]!r}")
     return value
 
 

@@ -20,6 +20,12 @@ def scene_description(scene: str) -> str:
 
 
 @register.filter
+def scene_colour(scene: str) -> str:
+    """The CSS colour of a scene (site.css defines one per scene), grey for anything else."""
+    return f"var(--scene-{scene if scene in SCENES else 'other'})"
+
+
+@register.filter
 def percent(probability: float) -> str:
     """0.8123 -> "81%"; the bars' widths and the numbers beside them agree."""
     return f"{round(float(probability) * 100)}%"

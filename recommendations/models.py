@@ -18,7 +18,7 @@ UNIT_FEATURES = ("valence", "energy", "danceability", "acousticness", "instrumen
 class Track(models.Model):
     """One song of our catalog. It is recommended only once it is scored (valence and energy known)."""
 
-    spotify_id = models.CharField(max_length=64, unique=True)
+    spotify_id = models.CharField(max_length=64)
     name = models.CharField(max_length=500)
     artists = models.JSONField(default=list, help_text="Artist names, main artist first.")
     album = models.CharField(max_length=500, blank=True)
@@ -50,6 +50,11 @@ class Track(models.Model):
             # The recommender's box query: a range on valence, filtered on energy, scored rows only.
             models.Index(fields=["valence", "energy"], name="track_scored_box", condition=Q(scored=True)),
             models.Index(fields=["scored", "updated_at"], name="track_scored_updated"),
+        ]
+        # A constraint, not unique=True: on PostgreSQL that would add a second index for LIKE
+        # queries, which nothing makes, and which every imported row would have to update.
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["spotify_id"], name="track_spotify_id_unique"),
         ]
 
     def __str__(self) -> str:

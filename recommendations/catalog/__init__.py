@@ -18,7 +18,7 @@ from django.db import connection, reset_queries
 from recommendations.catalog.columns import FIELDS, HeaderError
 from recommendations.catalog.postgres import copy_upsert
 from recommendations.catalog.rows import NUMBERS, Row, open_catalog
-from recommendations.catalog.upsert import upsert_tracks
+from recommendations.catalog.upsert import upsert_track_ids, upsert_tracks
 
 __all__ = ["BATCH_SIZE", "HeaderError", "ImportReport", "import_csv", "upsert_tracks"]
 
@@ -86,10 +86,20 @@ def import_csv(
 
 
 def _upsert_in_batches(rows: Iterator[Row], report: ImportReport, *, source: str, batch_size: int) -> None:
+    """Batch after batch in file order; a track that a later batch meets again counts once, as
+    in one pass (so these sets grow with the file: this path is for small catalogs)."""
+    created: set[str] = set()
+    updated: set[str] = set()
+    seen: set[str] = set()
     for batch in _batches(rows, batch_size):
-        report.count(upsert_tracks(batch, source=source, features_source=source))
+        done = upsert_track_ids(batch, source=source, features_source=source)
+        created |= done.created
+        updated |= done.updated
+        seen |= done.seen
         # With DEBUG on, Django keeps every query's SQL: hundreds of MB over a million rows.
         reset_queries()
+    updated -= created
+    report.count((len(created), len(updated), len(seen) - len(created) - len(updated)))
 
 
 def _counted(rows: Iterator[Row], report: ImportReport) -> Iterator[Row]:

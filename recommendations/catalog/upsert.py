@@ -5,7 +5,7 @@ file imports on databases other than PostgreSQL (which merges the same way in SQ
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +19,14 @@ TRACK_FIELDS = (
 )
 
 
+class Upserted(NamedTuple):
+    """Spotify ids by what one upsert did with them."""
+
+    created: set[str]
+    updated: set[str]
+    seen: set[str]
+
+
 def upsert_tracks(
     rows: Iterable[dict[str, Any]], *, source: str, features_source: str = ""
 ) -> tuple[int, int, int]:
@@ -28,17 +36,24 @@ def upsert_tracks(
     nothing is not written (so a second import of a file leaves `updated_at` alone).
     `features_source` is recorded when a row brings valence and energy.
     """
+    done = upsert_track_ids(rows, source=source, features_source=features_source)
+    return len(done.created), len(done.updated), len(done.seen) - len(done.created) - len(done.updated)
+
+
+def upsert_track_ids(rows: Iterable[dict[str, Any]], *, source: str, features_source: str = "") -> Upserted:
+    """`upsert_tracks`, saying which ids it created and updated, for callers that count over
+    several batches."""
     merged = merge_duplicates(rows)
     existing = {t.spotify_id: t for t in Track.objects.filter(spotify_id__in=list(merged))}
     to_write: list[Track] = []
-    created = updated = 0
+    done = Upserted(created=set(), updated=set(), seen=set(merged))
     now = timezone.now()
     for spotify_id, values in merged.items():
         old = existing.get(spotify_id)
         new = _merged_values(old, values, features_source)
         if old is not None and all(getattr(old, name) == value for name, value in new.items()):
             continue
-        created, updated = (created + 1, updated) if old is None else (created, updated + 1)
+        (done.created if old is None else done.updated).add(spotify_id)
         to_write.append(Track(spotify_id=spotify_id, source=old.source if old else source, updated_at=now, **new))
     if to_write:
         with transaction.atomic():
@@ -46,7 +61,7 @@ def upsert_tracks(
                 to_write, update_conflicts=True, unique_fields=["spotify_id"],
                 update_fields=[*TRACK_FIELDS, "scored", "features_source", "updated_at"],
             )
-    return created, updated, len(merged) - created - updated
+    return done
 
 
 def merge_duplicates(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:

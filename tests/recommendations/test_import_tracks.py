@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from recommendations.catalog import postgres
 from recommendations.catalog.columns import UNMAPPED_HEADER
 from recommendations.models import Track
 
@@ -196,6 +197,30 @@ def test_small_batches_give_the_same_result(write_csv):
 
     assert Track.objects.count() == 2
     assert Track.objects.get(spotify_id="0AAAAAAAAAAAAAAAAAAAAA").genres == ["Jazz", "Soul"]
+
+
+def test_one_row_at_a_time_gives_the_tracks_and_counts_of_one_pass(write_csv, monkeypatch):
+    # PostgreSQL merges the file in chunks, other databases in batches: one row each here, so
+    # repeated ids meet across chunks.
+    monkeypatch.setattr(postgres, "ROWS_PER_CHUNK", 1)
+    first = import_rows(write_csv(KAGGLE))
+    changed = KAGGLE_HEADER + (
+        "Blues,Nina Simone,Feeling Good,0AAAAAAAAAAAAAAAAAAAAA,60,0.8,0.5,200000,0.3,0.01,C#,0.1,-9.5,Minor,0.04,95.0,4/4,0.45\n"
+        'Pop,"Crosby, Stills",Helplessly,1BBBBBBBBBBBBBBBBBBBBB,50,0.1,0.7,180000,0.9,0,A,0.2,-4.0,Major,0.05,128.0,4/4,0.8\n'
+        "Jazz,Nina Simone,Feeling Good,0AAAAAAAAAAAAAAAAAAAAA,60,0.8,,200000,0.3,0.01,C#,0.1,-9.5,Minor,0.04,95.0,4/4,0.45\n"
+    )
+    second = import_rows(write_csv(changed))  # the same file name: an unchanged row stays unchanged
+
+    assert "7 rows: 2 created, 0 updated, 0 unchanged, 4 rejected." in first
+    assert "3 rows: 0 created, 1 updated, 1 unchanged, 0 rejected." in second
+    feeling = Track.objects.get(spotify_id="0AAAAAAAAAAAAAAAAAAAAA")
+    assert (feeling.genres, feeling.valence, feeling.danceability) == (["Jazz", "Soul", "Blues"], 0.45, 0.5)
+
+
+def import_rows(path: Path) -> str:
+    out = StringIO()
+    call_command("import_tracks", str(path), "--no-progress", "--batch-size", "1", stdout=out, stderr=StringIO())
+    return out.getvalue()
 
 
 def test_it_refuses_a_header_without_the_required_fields_and_names_them(write_csv):

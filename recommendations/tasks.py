@@ -73,6 +73,9 @@ def save_playlist(self: Task, export_id: int) -> str:
         return playlists.playlist_export_fail(export_id=export_id, message=playlists.MESSAGE_FAILED).status
 
 
+# Retried by hand, not with Celery's autoretry_for/retry_backoff: a 429 waits for Spotify's
+# Retry-After, each failure ends with its own message, and autoretry's backoff takes whole
+# seconds only (PLAYLIST_RETRY_BACKOFF_S may be a fraction) with a jitter that may wait 0 s.
 def _backoff_s(retries: int) -> float:
     """Exponential backoff with up to a quarter more at random, so that the exports a 5xx
     storm failed together do not all come back in the same second."""

@@ -37,6 +37,11 @@ SOFT_LIMIT_HEADROOM_S = 10
 @shared_task(
     bind=True,
     name=CLASSIFY_TASK,
+    # Celery sends a transient failure again after 1, 2, then 4 s; the last try gives up
+    # in the task itself, so that the recording ends failed with a message a user can read.
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_jitter=False,
     max_retries=MAX_RETRIES,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -56,11 +61,11 @@ def classify_recording(self: Task, recording_id: str, job_id: str) -> str | None
         recording = services.recording_classify(recording_id=recording_id, job_id=job_id)
     except SoftTimeLimitExceeded:
         return _give_up(recording_id, job_id, "timed_out")
-    except TRANSIENT_ERRORS as exc:
-        if self.request.retries >= self.max_retries:
-            logger.exception("Giving up on recording %s", recording_id)
-            return _give_up(recording_id, job_id, "unavailable")
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+    except TRANSIENT_ERRORS:
+        if self.request.retries < self.max_retries:
+            raise  # to autoretry_for
+        logger.exception("Giving up on recording %s", recording_id)
+        return _give_up(recording_id, job_id, "unavailable")
     return recording.status if recording else None
 
 

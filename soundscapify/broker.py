@@ -6,17 +6,22 @@ a JSONDecodeError, and the message is lost. Here a message is written under a na
 worker picks up, then renamed: a rename within one folder is atomic, so a worker sees
 either no file or the whole message.
 
-`filesystem://` names this transport once `use_atomic_filesystem_transport` has run (the
-Celery app runs it on import), whichever way the broker URL is given.
+The Celery app (soundscapify.celery) makes its connections through `AMQP`, whose
+`Connection` picks this transport for a `filesystem://` URL, whichever way the URL is given
+(settings, the CELERY_BROKER_URL environment variable, `celery -b`). kombu's alias table is
+left alone: a plain kombu.Connection("filesystem://") is still kombu's own transport.
 """
 from __future__ import annotations
 
 import os
 import uuid
 from time import monotonic
+from typing import Any
 
+import kombu
+from celery.app.amqp import AMQP as CeleryAMQP
 from kombu.exceptions import ChannelError
-from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.transport import filesystem
 from kombu.utils.encoding import str_to_bytes
 from kombu.utils.json import dumps
 
@@ -51,10 +56,24 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def use_atomic_filesystem_transport() -> None:
-    """Make `filesystem://` URLs use AtomicFilesystemTransport in this process.
+FILESYSTEM_SCHEME = "filesystem://"
 
-    kombu resolves a URL's scheme through TRANSPORT_ALIASES on every connection, so this
-    also covers a broker URL that Celery reads from the environment at run time.
+
+class Connection(kombu.Connection):
+    """kombu's Connection, with AtomicFilesystemTransport for `filesystem://` URLs.
+
+    Chosen per connection, from the URL it is given: Celery reads CELERY_BROKER_URL from
+    the environment on every connection, so a fixed `broker_transport` setting could pair
+    our transport with a Redis URL. An explicit `transport` still wins.
     """
-    TRANSPORT_ALIASES["filesystem"] = f"{__name__}:{AtomicFilesystemTransport.__name__}"
+
+    def __init__(self, hostname: Any = "localhost", *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("transport") is None and isinstance(hostname, str) and hostname.startswith(FILESYSTEM_SCHEME):
+            kwargs["transport"] = AtomicFilesystemTransport
+        super().__init__(hostname, *args, **kwargs)
+
+
+class AMQP(CeleryAMQP):
+    """Celery's messaging layer with our Connection (Celery(amqp=...), a documented hook)."""
+
+    Connection = Connection

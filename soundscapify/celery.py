@@ -7,12 +7,10 @@ from pathlib import Path
 from celery import Celery
 from kombu.exceptions import OperationalError as BrokerOperationalError
 
-from soundscapify.broker import use_atomic_filesystem_transport
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "soundscapify.settings.base")
-use_atomic_filesystem_transport()
 
-app = Celery("soundscapify")
+# The embedded broker's filesystem:// URLs get our atomic transport (soundscapify.broker).
+app = Celery("soundscapify", amqp="soundscapify.broker:AMQP")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -1,4 +1,9 @@
-"""Liveness and readiness probes for load balancers and orchestrators."""
+"""Liveness and readiness probes for load balancers and orchestrators.
+
+Hand-written: django-health-check (4.8) answers a failure with a fixed 500 and keys its
+JSON by check repr, where orchestrators here read 503 and {"failures": {part: reason}};
+and its Celery check pings workers, where readiness needs the broker reachable.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable

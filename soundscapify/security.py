@@ -1,45 +1,11 @@
-"""Response headers for safety: a strict Content-Security-Policy (our own scripts only, never
-inline ones), and no caching of what a signed-in user is shown."""
+"""Response headers for safety: no caching of what a signed-in user is shown.
+
+The Content-Security-Policy is django-csp's (settings.CONTENT_SECURITY_POLICY)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-
-STATIC_DIRECTIVES = [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    # Style attributes (a bar's width) cannot run code; <style> blocks stay forbidden.
-    "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data:",
-    # The recorder previews a clip from a blob: URL before it is uploaded.
-    "media-src 'self' blob:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "frame-ancestors 'none'",
-]
-
-
-def content_security_policy() -> str:
-    # A sign-in form may redirect on to Spotify's consent page, which form-action governs.
-    spotify_accounts = urlsplit(settings.SPOTIFY_ACCOUNTS_BASE_URL)
-    form_action = f"form-action 'self' {spotify_accounts.scheme}://{spotify_accounts.netloc}"
-    return "; ".join([*STATIC_DIRECTIVES, form_action])
-
-
-class ContentSecurityPolicyMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", content_security_policy())
-        return response
 
 
 class SignedInResponsesNotStoredMiddleware:

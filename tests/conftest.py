@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from soundscapify.settings.base import origin_of
 from tests.factories import UserFactory, connect_spotify
 from tests.fakes.spotify import CLIENT_ID, CLIENT_SECRET, DEFAULT_USER_ID, FakeSpotify
 
@@ -57,6 +58,11 @@ def fake_spotify(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fak
     settings.SPOTIFY_API_BASE_URL = fake.api_base_url
     settings.SOCIAL_AUTH_SPOTIFY_AUTHORIZATION_URL = fake.authorize_url
     settings.SOCIAL_AUTH_SPOTIFY_ACCESS_TOKEN_URL = fake.token_url
+    # The policy lets sign-in forms redirect on to Spotify's accounts host (form-action).
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {**directives, "form-action": ["'self'", origin_of(fake.base_url)]},
+    }
     yield fake
     fake.stop()
 

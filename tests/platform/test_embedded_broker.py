@@ -23,15 +23,39 @@ def channel(tmp_path: Path):
         yield conn.default_channel
 
 
-def test_the_celery_app_uses_the_atomic_transport_for_the_filesystem_broker(settings) -> None:
+def test_the_celery_app_uses_the_atomic_transport_for_the_filesystem_broker(settings, monkeypatch) -> None:
     if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
         pytest.skip("runs on the embedded broker")
     from soundscapify.celery import app
 
     with app.connection_for_write() as conn:
         assert isinstance(conn.transport, broker.AtomicFilesystemTransport)
-    with Connection("filesystem://") as conn:  # however the URL reaches kombu
-        assert isinstance(conn.transport, broker.AtomicFilesystemTransport)
+    # However the URL reaches Celery: here the environment, read on every connection.
+    monkeypatch.setenv("CELERY_BROKER_URL", "filesystem://")
+    for connection in (app.connection_for_write, app.connection_for_read):
+        with connection() as conn:
+            assert isinstance(conn.transport, broker.AtomicFilesystemTransport)
+
+
+def test_other_broker_urls_keep_their_own_transport(monkeypatch) -> None:
+    from kombu.transport.redis import Transport as RedisTransport
+
+    from soundscapify.celery import app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9/0")
+
+    with app.connection_for_write() as conn:
+        assert isinstance(conn.transport, RedisTransport)
+
+
+def test_kombus_own_filesystem_transport_is_left_alone() -> None:
+    from kombu.transport import TRANSPORT_ALIASES
+
+    from soundscapify import celery  # noqa: F401  (the app is set up)
+
+    assert TRANSPORT_ALIASES["filesystem"] == "kombu.transport.filesystem:Transport"
+    with Connection("filesystem://") as conn:
+        assert not isinstance(conn.transport, broker.AtomicFilesystemTransport)
 
 
 def test_a_worker_polling_while_a_message_is_written_finds_nothing_rather_than_half_of_it(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import pytest
 from celery.signals import before_task_publish
@@ -76,3 +77,23 @@ def test_tokens_and_passwords_are_redacted_from_log_lines(leaky: str, secret: st
 
     assert secret not in message
     assert REDACTED in message
+
+
+def test_a_traceback_is_logged_with_its_secrets_redacted() -> None:
+    try:
+        raise ValueError("token refused: refresh_token=AQB-in-a-traceback")
+    except ValueError:
+        record = logging.LogRecord("soundscapify", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    entry = json.loads(JsonFormatter().format(record))
+
+    assert "ValueError" in entry["exception"]
+    assert "AQB-in-a-traceback" not in entry["exception"]
+
+
+def test_extra_attributes_stay_out_of_json_lines() -> None:
+    # Django logs the request object as an extra; its text holds the query string.
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "Not Found", (), None)
+    record.request = "<WSGIRequest: GET '/complete/spotify/?code=AQC-oauth-code'>"
+    entry = json.loads(JsonFormatter().format(record))
+
+    assert set(entry) == {"time", "level", "logger", "message", "request_id"}

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from celery.exceptions import Retry
+from celery.signals import task_retry
 from django.conf import settings
 from django.utils import timezone
 
@@ -37,6 +40,25 @@ def test_a_transient_error_is_retried_then_marks_the_recording_failed(recording,
     assert len(calls) == 1 + MAX_RETRIES
     assert recording.status == Recording.Status.FAILED
     assert (recording.error_code, recording.error_message) == ("unavailable", PROCESSING_FAILED_MESSAGE)
+
+
+def test_transient_errors_are_retried_after_one_two_then_four_seconds(recording, monkeypatch) -> None:
+    countdowns: list[float] = []
+
+    def record(reason: Retry, **kwargs: Any) -> None:
+        countdowns.append(float(reason.when))
+
+    def flaky(**kwargs: Any) -> None:
+        raise ConnectionError("storage unreachable")
+
+    monkeypatch.setattr(services, "recording_classify", flaky)
+    task_retry.connect(record, weak=False, dispatch_uid="test-classify-backoff")
+    try:
+        classify_recording.apply(args=[str(recording.id), str(recording.job_id)])
+    finally:
+        task_retry.disconnect(dispatch_uid="test-classify-backoff")
+
+    assert countdowns == [1.0, 2.0, 4.0]
 
 
 def test_other_errors_are_not_retried(recording, monkeypatch) -> None:

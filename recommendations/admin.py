@@ -1,4 +1,4 @@
-"""The admin: the criteria table (with a catalog preview), the label mapping, the catalog,
+"""The admin: the criteria table (with its labels and a catalog preview), the catalog,
 suggestions to apply, and read-only history, playlists and refresh runs."""
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ from recommendations.models import (
     RecommendationItem,
     Scene,
     SceneCorrection,
-    SceneLabel,
     Track,
 )
 from recommendations.services.scenes import CriteriaError, criteria_suggestion_apply
+from scenes.models import SceneLabel
 
 
 class SceneLabelInline(admin.TabularInline):
@@ -57,14 +57,6 @@ class SceneAdmin(admin.ModelAdmin):
             return "-"
         counts = [selectors.box_track_count(rules.scene_box(scene.criteria, band)) for band in ("low", "mid", "high")]
         return " / ".join(f"{count:,}" for count in counts)
-
-
-@admin.register(SceneLabel)
-class SceneLabelAdmin(admin.ModelAdmin):
-    list_display = ("label", "scene")
-    list_editable = ("scene",)
-    list_filter = ("scene",)
-    search_fields = ("label",)
 
 
 @admin.register(CriteriaSuggestion)

@@ -6,10 +6,11 @@ class RecommendationsConfig(AppConfig):
     name = "recommendations"
 
     def ready(self) -> None:
-        # checks registers the system checks. tasks registers the Celery tasks in every
-        # process, the web's too: services send jobs through Celery's registry by task name.
+        # checks registers the system checks, receivers listens to the scenes app. tasks
+        # registers the Celery tasks in every process, the web's too: services send jobs
+        # through Celery's registry by task name.
         from accounts.export import register_export_section
-        from recommendations import checks, tasks  # noqa: F401
+        from recommendations import checks, receivers, tasks  # noqa: F401
         from recommendations.export import recommendations_for_export
 
         register_export_section("recommendations", recommendations_for_export)

@@ -154,19 +154,6 @@ class Scene(models.Model):
 CRITERIA_FIELDS = ("valence_min", "valence_max", "energy_min", "energy_2nd", "energy_3rd", "energy_max")
 
 
-class SceneLabel(models.Model):
-    """The label -> scene mapping: which scene a classifier label counts towards."""
-
-    label = models.CharField(max_length=100, unique=True)
-    scene = models.ForeignKey(Scene, on_delete=models.PROTECT, related_name="labels")
-
-    class Meta:
-        ordering: ClassVar[list[str]] = ["scene__name", "label"]
-
-    def __str__(self) -> str:
-        return f"{self.label} -> {self.scene_id and self.scene.name}"
-
-
 class CriteriaSuggestion(models.Model):
     """Bands computed by `derive_criteria` from the catalog: the admin may apply it, or not."""
 

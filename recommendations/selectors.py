@@ -21,7 +21,6 @@ from recommendations.models import (
     RecommendationItem,
     Scene,
     SceneCorrection,
-    SceneLabel,
     TasteTrack,
     Track,
 )
@@ -37,11 +36,6 @@ SONG_FIELDS = (
     "id", "spotify_id", "name", "artists", "genres", "release_year", "valence", "energy", "danceability",
     "acousticness", "instrumentalness", "speechiness", "tempo",
 )
-
-
-def label_to_scene() -> dict[str, str]:
-    """The admin-edited label -> scene mapping, for turning label probabilities into scenes."""
-    return dict(SceneLabel.objects.values_list("label", "scene__name"))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from scenes import services
 from scenes.errors import RecordingRejected
-from scenes.models import Recording, SceneResult
+from scenes.models import Recording, SceneLabel, SceneResult
 
 
 class SceneResultInline(admin.TabularInline):
@@ -44,3 +44,11 @@ class RecordingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(SceneLabel)
+class SceneLabelAdmin(admin.ModelAdmin):
+    list_display = ("label", "scene")
+    list_editable = ("scene",)
+    list_filter = ("scene",)
+    search_fields = ("label",)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -110,3 +111,18 @@ class SceneResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.top_scene} {self.confidence:.2f} ({self.model_version})"
+
+
+class SceneLabel(models.Model):
+    """Which scene a classifier label counts towards: the table classification reads and the
+    admin edits. The scene is a row of the music criteria table, so every scene the model can
+    name has songs to go with it."""
+
+    label = models.CharField(max_length=100, unique=True)
+    scene = models.ForeignKey("recommendations.Scene", on_delete=models.PROTECT, related_name="labels")
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["scene__name", "label"]
+
+    def __str__(self) -> str:
+        return f"{self.label} -> {self.scene_id and self.scene.name}"

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from scenes.models import Recording
+from scenes.models import Recording, SceneLabel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -20,6 +20,11 @@ def recording_list(*, user: User) -> QuerySet[Recording]:
 def recording_get(*, user: User, recording_id: UUID | str) -> Recording:
     """The user's recording `recording_id`; raises Recording.DoesNotExist for anyone else's."""
     return recording_list(user=user).get(pk=recording_id)
+
+
+def label_to_scene() -> dict[str, str]:
+    """The admin-edited label -> scene table, for turning label probabilities into scenes."""
+    return dict(SceneLabel.objects.values_list("label", "scene__name"))
 
 
 def timeline_segments(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:

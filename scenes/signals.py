@@ -1,7 +1,11 @@
-"""Storage follows the rows: a deleted recording's file goes once the deletion commits.
+"""What this app tells the others, and the storage that follows its rows.
 
-A receiver rather than a service call because rows also go by cascade (a user deleting
-their account) and by the admin's bulk delete, which call no service.
+`recording_classified` is sent once per stored scene result, with `recording=`: the
+recommendations app listens to pick songs, so this app never needs to know it exists.
+
+A deleted recording's file goes once the deletion commits: a receiver rather than a service
+call because rows also go by cascade (a user deleting their account) and by the admin's
+bulk delete, which call no service.
 """
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from scenes.models import Recording
+
+recording_classified = Signal()
 
 
 @receiver(post_delete, sender=Recording, dispatch_uid="scenes.delete_recording_file")

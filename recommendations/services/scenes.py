@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommendations import criteria as rules
-from recommendations.models import CRITERIA_FIELDS, CriteriaSuggestion, Scene, SceneLabel, Track
+from recommendations.models import CRITERIA_FIELDS, CriteriaSuggestion, Scene, Track
+from scenes.models import SceneLabel
 
 ERROR_TOO_FEW_TRACKS = "The catalog has too few scored tracks to derive criteria: {count} for {scenes} scenes."
 

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from ml.decoding import DecodedAudio
 from ml.errors import AudioError, ModelArtifactError
@@ -29,7 +28,9 @@ from scenes.errors import (
     InvalidAudio,
 )
 from scenes.models import Recording, SceneResult
+from scenes.selectors import label_to_scene
 from scenes.services.storage import recording_audio_delete, recording_audio_replace
+from scenes.signals import recording_classified
 from soundscapify.celery import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,6 @@ JobId = uuid.UUID | str
 # otherwise be redelivered forever. Covers the first try, three retries and a redelivery.
 MAX_ATTEMPTS = 5
 PENDING = (Recording.Status.QUEUED, Recording.Status.PROCESSING)
-RECOMMENDATIONS_TASK = "recommendations.tasks.recommend_for_recording"
 # The name scenes/tasks.py registers the classification task under: jobs are sent through
 # Celery's registry by it, so this module, which the task module imports, never imports the
 # task module back.
@@ -155,17 +155,7 @@ def _model_sample_rate() -> int:
 def _classify(samples: Any, sample_rate: int) -> Any:
     from ml.inference import classify_samples
 
-    return classify_samples(samples, sample_rate, label_to_scene=admin_label_to_scene())
-
-
-def admin_label_to_scene() -> dict[str, str] | None:
-    """The label -> scene table the admin edits, through SCENES_LABEL_TO_SCENE_PROVIDER.
-
-    A dotted path rather than an import: the table lives in the recommendations app,
-    which depends on this one.
-    """
-    provider = settings.SCENES_LABEL_TO_SCENE_PROVIDER
-    return import_string(provider)() if provider else None
+    return classify_samples(samples, sample_rate, label_to_scene=label_to_scene())
 
 
 def _store_result(recording: Recording, job_id: JobId, result: Any) -> bool:
@@ -231,24 +221,7 @@ def recording_fail(
 
 
 def _after_classification(recording: Recording) -> None:
-    """Hook run once per stored result: asks for recommendations when that part exists.
-
-    The task is sent by name, and only when a task of that name is registered, so this
-    app works without the recommendations app and never imports it.
-    """
-    if RECOMMENDATIONS_TASK in current_app.tasks:
-        recording_id = str(recording.id)
-        transaction.on_commit(lambda: _ask_for_recommendations(recording_id))
-
-
-def _ask_for_recommendations(recording_id: str) -> None:
-    try:
-        current_app.send_task(RECOMMENDATIONS_TASK, args=[recording_id], queue="default")
-    except BROKER_ERRORS:
-        # The result is stored and the recording done: a broker outage must not fail the
-        # classification task after the fact. The recommendations page makes the same
-        # attempt when the user opens it.
-        logger.warning("Broker unreachable: no recommendations requested for recording %s", recording_id)
+    recording_classified.send(sender=Recording, recording=recording)
 
 
 def recording_reclassify(*, recording: Recording) -> Recording:

@@ -356,8 +356,6 @@ SCENES_MAX_DURATION_S = env.float("SCENES_MAX_DURATION_S", default=120.0)
 SCENES_RECORDINGS_PER_HOUR = env.int("SCENES_RECORDINGS_PER_HOUR", default=30)
 SCENES_STORAGE_PER_USER_BYTES = env.int("SCENES_STORAGE_PER_USER_BYTES", default=200 * 1024 * 1024)
 SCENES_AUDIO_RETENTION_DAYS = env.int("SCENES_AUDIO_RETENTION_DAYS", default=30)
-# Where classification reads the admin-edited label -> scene table ("" = the model's own).
-SCENES_LABEL_TO_SCENE_PROVIDER = env("SCENES_LABEL_TO_SCENE_PROVIDER", default="recommendations.selectors.label_to_scene")
 # A pool child loads the scene model (TensorFlow) in worker_process_init; Celery's default
 # of 4 s would kill a child still loading it on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)

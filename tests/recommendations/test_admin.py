@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from recommendations import criteria as rules
-from recommendations.models import CriteriaSuggestion, Scene, SceneLabel
+from recommendations.models import CriteriaSuggestion, Scene
+from scenes.models import SceneLabel
 from tests.recommendations.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_the_label_mapping_is_editable_from_its_list(admin_client):
         data[f"form-{i}-id"] = str(label.pk)
         data[f"form-{i}-scene"] = str(street.pk if label == barking else label.scene_id)
 
-    response = admin_client.post(reverse("admin:recommendations_scenelabel_changelist"), data)
+    response = admin_client.post(reverse("admin:scenes_scenelabel_changelist"), data)
 
     assert response.status_code == 302
     barking.refresh_from_db()
@@ -90,6 +91,12 @@ def test_a_suggestion_is_applied_from_the_admin(admin_client):
     assert rain.valence_max == 0.33 and suggestion.applied_at is not None
 
 
-@pytest.mark.parametrize("name", ["track", "recommendation", "feedback", "scenecorrection", "playlistexport", "catalogrefreshrun", "criteriasuggestion", "scenelabel", "scene"])
+@pytest.mark.parametrize("name", ["track", "recommendation", "feedback", "scenecorrection", "playlistexport", "catalogrefreshrun", "criteriasuggestion", "scene"])
 def test_every_admin_list_opens(admin_client, name):
     assert admin_client.get(reverse(f"admin:recommendations_{name}_changelist")).status_code == 200
+
+
+def test_the_label_table_opens_in_the_scenes_admin(admin_client):
+    response = admin_client.get(reverse("admin:scenes_scenelabel_changelist"))
+
+    assert response.status_code == 200 and b"ambience:rain" in response.content

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from recommendations import criteria as rules
-from recommendations.models import CriteriaSuggestion, Scene, SceneLabel
+from recommendations.models import CriteriaSuggestion, Scene
+from scenes.models import SceneLabel
 from tests.recommendations.factories import TrackFactory
 
 CRITERIA = {"valence_min": 0.2, "valence_max": 0.6, "energy_min": 0.1, "energy_2nd": 0.3, "energy_3rd": 0.6, "energy_max": 0.9}

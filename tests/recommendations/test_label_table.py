@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from ml.artifacts import load_metadata
-from recommendations.selectors import label_to_scene
+from scenes.selectors import label_to_scene
 
 pytestmark = pytest.mark.django_db
 

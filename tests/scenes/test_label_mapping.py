@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from recommendations.models import Scene, SceneLabel
+from recommendations.models import Scene
+from scenes.models import SceneLabel
 from scenes.services import classification
 from tests.scenes.helpers import ambience, needs_model
 

@@ -21,6 +21,7 @@ from scenes import services
 from scenes.errors import MODEL_UNAVAILABLE_MESSAGE, NO_AUDIO_MESSAGE, AudioGone
 from scenes.models import Recording, SceneResult
 from scenes.services import classification
+from scenes.signals import recording_classified
 from tests.scenes.helpers import ambience, encode, upload_file
 
 pytestmark = pytest.mark.django_db
@@ -235,30 +236,34 @@ def test_deleting_audio_that_is_already_gone_changes_nothing(
 # --- After classification -----------------------------------------------------------------------
 
 
-def test_recommendations_are_asked_for_once_the_result_is_stored_when_that_task_exists(
-    recording, classifier, monkeypatch, django_capture_on_commit_callbacks
-) -> None:
-    from celery import current_app
+def test_the_app_tells_listeners_once_the_result_is_stored(recording, classifier) -> None:
+    heard: list[Recording] = []
 
-    sent: list[tuple[str, list, str]] = []
-    monkeypatch.setattr(current_app, "send_task", lambda name, args, queue: sent.append((name, args, queue)))
-    monkeypatch.setitem(current_app.tasks, "recommendations.tasks.recommend_for_recording", object())
+    def listener(sender, recording, **kwargs):
+        heard.append(recording)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    recording_classified.connect(listener)
+    try:
         classify(recording)
+        classify(recording)  # delivered again: the result is already stored
+    finally:
+        recording_classified.disconnect(listener)
 
-    assert sent == [("recommendations.tasks.recommend_for_recording", [str(recording.id)], "default")]
+    assert [r.pk for r in heard] == [recording.pk]
+    assert heard[0].status == Recording.Status.DONE and heard[0].result is not None
 
 
-def test_without_a_recommendations_task_nothing_is_sent(recording, classifier, monkeypatch) -> None:
-    from celery import current_app
+def test_a_clip_that_fails_tells_no_listener(user, classifier) -> None:
+    recording = services.recording_create(user=user, upload=upload_file(encode(ambience(3.0))))
+    Path(recording.file.path).write_bytes(encode(np.zeros(16000 * 3, dtype=np.float32)))
+    heard: list[Recording] = []
+    recording_classified.connect(lambda sender, recording, **kwargs: heard.append(recording), weak=False, dispatch_uid="t")
+    try:
+        classify(recording)
+    finally:
+        recording_classified.disconnect(dispatch_uid="t")
 
-    monkeypatch.delitem(current_app.tasks, "recommendations.tasks.recommend_for_recording", raising=False)
-    monkeypatch.setattr(current_app, "send_task", lambda *a, **k: pytest.fail("nothing should be sent"))
-
-    classify(recording)
-
-    assert Recording.objects.get(pk=recording.pk).status == Recording.Status.DONE
+    assert heard == [] and Recording.objects.get(pk=recording.pk).status == Recording.Status.FAILED
 
 
 # --- Deliveries that never finish ---------------------------------------------------------------

@@ -10,6 +10,8 @@ from scenes.labels import scene_display_name, scene_in_sentence
 
 # A scene that holds less of the clip than this is a passing sound, not a change of scene.
 MIN_STORY_SHARE = 0.15
+# Below this a probability reads "0%" (see the `percent` filter).
+MIN_SHOWN = 0.005
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,12 @@ class Headline:
 
 
 def scene_shares(probabilities: Mapping[str, float]) -> list[SceneShare]:
-    """The scenes likeliest first (ties by name), as both the result and the songs page chart them."""
+    """The scenes likeliest first (ties by name), as both the result and the songs page chart them.
+
+    Scenes that would read "0%" are left out: ten rows of nothing hide the two that matter.
+    """
     ordered = sorted(probabilities.items(), key=lambda item: (-float(item[1]), item[0]))
-    return [SceneShare(scene=scene, probability=float(p)) for scene, p in ordered]
+    return [SceneShare(scene=scene, probability=float(p)) for scene, p in ordered if float(p) >= MIN_SHOWN]
 
 
 def headline(segments: Sequence[Mapping[str, Any]], top_scene: str) -> Headline:

@@ -63,10 +63,10 @@ def test_the_headline_uses_display_names_in_the_sentence() -> None:
     assert said("work_study", "work_study", "work_study", "street") == "Mostly work & study, then street"
 
 
-def test_scene_shares_are_likeliest_first_with_ties_by_name() -> None:
-    shares = scene_shares({"street": 0.2, "rain": 0.6, "home": 0.2})
+def test_scene_shares_are_likeliest_first_with_ties_by_name_and_no_zeros() -> None:
+    shares = scene_shares({"street": 0.2, "rain": 0.597, "home": 0.2, "social": 0.003, "nature": 0.0})
 
-    assert [(s.scene, s.probability) for s in shares] == [("rain", 0.6), ("home", 0.2), ("street", 0.2)]
+    assert [(s.scene, s.probability) for s in shares] == [("rain", 0.597), ("home", 0.2), ("street", 0.2)]
 
 
 def test_display_names_never_show_a_slug() -> None:

@@ -222,13 +222,16 @@ def recommendation_create_for_correction(*, user: User, recommendation: Recommen
 
     The new songs are for the same local time as `recommendation`, so only the scene changes.
     Returns the new recommendation, or `recommendation` itself when it already was for `scene`
-    alone. Raises FeedbackError (nothing stored) for an unknown scene or no recording to
+    alone and is the recording's latest. Raises FeedbackError (nothing stored) for an unknown scene or no recording to
     correct, RecommendationError when no song fits `scene` (the correction is kept).
     """
     if recommendation.recording is None:
         raise FeedbackError(ERROR_NOTHING_TO_CORRECT)
     scene_correction_set(user=user, recording=recommendation.recording, scene=scene)
-    if set(recommendation.scene_probabilities) == {scene}:
+    latest = Recommendation.objects.filter(recording=recommendation.recording).order_by("-created_at", "-id").first()
+    # An older page confirming its scene still needs songs made again: the recording's
+    # latest ones, which its result page leads to, are for another scene.
+    if set(recommendation.scene_probabilities) == {scene} and latest == recommendation:
         return recommendation
     return recommendation_create_for_recording(
         recording=recommendation.recording, again=True,

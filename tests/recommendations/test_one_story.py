@@ -112,6 +112,17 @@ def test_confirming_the_scene_keeps_the_songs(user, catalog) -> None:
     assert again == first and Recommendation.objects.count() == 1
 
 
+def test_going_back_to_the_first_scene_from_an_older_page_makes_it_the_latest_again(user, catalog) -> None:
+    recording = RecordingFactory.create(user=user, scenes={"rain": 0.95, "nature": 0.05})
+    first = made_for(recording)
+    corrected = recommendation_create_for_correction(user=user, recommendation=first, scene="nature")
+
+    back = recommendation_create_for_correction(user=user, recommendation=first, scene="rain")
+
+    assert back not in (first, corrected) and back.scene_probabilities == {"rain": 1.0}
+    assert made_for(recording) == back  # what the result page's "Songs that fit" leads to
+
+
 def test_a_correction_no_song_fits_is_kept_and_says_why(signed_in, user) -> None:
     recording = RecordingFactory.create(user=user, scenes={"rain": 0.9, "nature": 0.1})
     # Songs for rain (calm, low valence) only: nothing fits a party.

@@ -31,12 +31,12 @@ from recommendations.services.feedback import (
     FeedbackError,
     feedback_clear,
     feedback_set,
-    scene_correction_set,
 )
-from recommendations.services.playlists import playlist_export_request
+from recommendations.services.playlists import PlaylistRefused, playlist_export_request
 from recommendations.services.recommendations import (
     RecommendationError,
     local_time_now_for,
+    recommendation_create_for_correction,
     recommendation_create_for_recording,
 )
 from recommendations.services.settings import listening_settings_get, listening_settings_update
@@ -136,7 +136,7 @@ class FeedbackApi(_OwnRecommendationApi):
 class SceneCorrectionApi(_OwnRecommendationApi):
     serializer_class = SceneCorrectionSerializer
 
-    @extend_schema(tags=TAGS, summary="Wrong scene? Tell us the right one (kept for retraining)", responses={
+    @extend_schema(tags=TAGS, summary="Wrong scene? Tell us the right one: songs are picked for it (and it is kept for retraining)", responses={
         201: SceneCorrectionSerializer,
         400: OpenApiResponse(description="Invalid input, an unknown scene, or nothing to correct (`not_correctable`)."),
     })
@@ -146,11 +146,16 @@ class SceneCorrectionApi(_OwnRecommendationApi):
         data.is_valid(raise_exception=True)
         if recommendation.recording is None:
             raise refused("not_correctable", NO_RECORDING_MESSAGE)
+        scene = data.validated_data["scene"]
         try:
-            correction = scene_correction_set(user=signed_in_user(request), recording=recommendation.recording, scene=data.validated_data["scene"])
+            made: Recommendation | None = recommendation_create_for_correction(
+                user=signed_in_user(request), recommendation=recommendation, scene=scene
+            )
         except FeedbackError as exc:
             raise refused("not_correctable", str(exc)) from exc
-        return Response({"scene": correction.corrected_scene}, status=status.HTTP_201_CREATED)
+        except RecommendationError:
+            made = None  # the correction is kept; no song fits the scene yet
+        return Response({"scene": scene, "recommendation": made.pk if made else None}, status=status.HTTP_201_CREATED)
 
 
 class PlaylistApi(_OwnRecommendationApi):
@@ -166,9 +171,18 @@ class PlaylistApi(_OwnRecommendationApi):
             raise Http404
         return Response(PlaylistExportSerializer(export).data)
 
-    @extend_schema(tags=TAGS, summary="Save to Spotify (a private playlist, made in the background)", request=None, responses={202: PlaylistExportSerializer})
+    @extend_schema(tags=TAGS, summary="Save to Spotify (a private playlist, made in the background)", request=None, responses={
+        202: PlaylistExportSerializer,
+        409: OpenApiResponse(description=(
+            "It cannot work: no Spotify on this server (`spotify_unavailable`), no Spotify connected "
+            "(`spotify_not_connected`), or the connection must be renewed (`spotify_reconnect_required`)."
+        )),
+    })
     def post(self, request: Request, pk: int) -> Response:
-        export, _ = playlist_export_request(user=signed_in_user(request), recommendation=self.get_recommendation(pk))
+        try:
+            export, _ = playlist_export_request(user=signed_in_user(request), recommendation=self.get_recommendation(pk))
+        except PlaylistRefused as exc:
+            raise ApiError(status=status.HTTP_409_CONFLICT, code=exc.code, detail=exc.message) from exc
         return Response(PlaylistExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from recommendations.models import Scene
+from scenes.labels import scene_display_name
 
 
 class FeedbackForm(forms.Form):
@@ -13,7 +14,7 @@ class FeedbackForm(forms.Form):
 
 class SceneChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Scene) -> str:
-        return obj.name.replace("_", " ").capitalize()
+        return scene_display_name(obj.name)
 
 
 class SceneCorrectionForm(forms.Form):

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from recommendations.profiles import PROFILE_FIELDS, profile_errors
+from scenes.labels import scene_display_name
 
 # Spotify's audio features that live in 0..1.
 UNIT_FEATURES = ("valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness")
@@ -235,7 +236,7 @@ class Recommendation(models.Model):
 
     @property
     def scene_label(self) -> str:
-        return self.top_scene.replace("_", " ").capitalize()
+        return scene_display_name(self.top_scene)
 
 
 class RecommendationItem(models.Model):

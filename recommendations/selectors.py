@@ -5,12 +5,14 @@ import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from uuid import UUID
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from accounts.selectors import spotify_status
 from recommendations.criteria import Box
 from recommendations.models import (
     CRITERIA_FIELDS,
@@ -26,6 +28,8 @@ from recommendations.models import (
 )
 from recommendations.profiles import PROFILE_FIELDS
 from recommendations.ranking import Anchor, Song, Taste
+
+SpotifySaveOption = Literal["ready", "connect", "reconnect", "unavailable"]
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -247,10 +251,24 @@ def user_recommendation(*, user: User, pk: int) -> Recommendation:
     items = RecommendationItem.objects.select_related("track").order_by("rank")
     return (
         Recommendation.objects.filter(user=user)
-        .select_related("playlist_export", "recording")
+        .select_related("playlist_export", "recording__result")
         .prefetch_related(Prefetch("items", queryset=items))
         .get(pk=pk)
     )
+
+
+def recommendation_detected_scenes(recommendation: Recommendation) -> dict[str, float]:
+    """The scene probabilities the recording's result page shows: what the model heard.
+
+    Not `scene_probabilities`, which holds the weights the songs were picked with (the likely
+    scenes renormalised, or the scene the user corrected to). Once the recording is deleted,
+    the copy taken when the songs were picked; before that copy existed, the weights.
+    """
+    recording = recommendation.recording
+    if recording is not None and recording.result is not None:
+        return dict(recording.result.scene_probabilities)
+    detected = recommendation.criteria.get("detected") if isinstance(recommendation.criteria, dict) else None
+    return dict(detected) if detected else dict(recommendation.scene_probabilities)
 
 
 def user_feedback_by_track(*, user: User, track_ids: list[int]) -> dict[int, int]:
@@ -280,3 +298,12 @@ def catalog_search(*, query: str, limit: int = 50) -> QuerySet[Track]:
 def scene_corrections_for_export() -> QuerySet[SceneCorrection]:
     """Every scene correction with its recording, oldest first (one per user and recording)."""
     return SceneCorrection.objects.select_related("recording").order_by("updated_at", "pk").iterator(chunk_size=2000)  # type: ignore[return-value]
+
+
+def spotify_save_option(*, user: User) -> SpotifySaveOption:
+    """What "Save to Spotify" can do for the user: "ready"; "connect" or "reconnect" first;
+    "unavailable" on a server without a Spotify app, where it is not offered at all."""
+    if not settings.SPOTIFY_ENABLED:
+        return "unavailable"
+    connected, usable = spotify_status(user=user)
+    return "ready" if usable else "reconnect" if connected else "connect"

@@ -98,6 +98,10 @@ class FeedbackOutSerializer(serializers.ModelSerializer):
 
 class SceneCorrectionSerializer(serializers.Serializer):
     scene = serializers.CharField()
+    recommendation = serializers.IntegerField(
+        read_only=True, allow_null=True,
+        help_text="The recommendation of songs for the corrected scene; null when no song in the catalog fits it.",
+    )
 
 
 class SceneSerializer(serializers.ModelSerializer):

@@ -14,24 +14,27 @@ from recommendations import selectors
 from recommendations.forms import FeedbackForm, ListeningSettingsForm, RecommendForm, SceneCorrectionForm
 from recommendations.models import Recommendation
 from recommendations.services.feedback import (
+    ERROR_UNKNOWN_SCENE,
     FEEDBACK_VALUES,
     FeedbackError,
     feedback_clear,
     feedback_set,
-    scene_correction_set,
 )
-from recommendations.services.playlists import playlist_export_request
+from recommendations.services.playlists import PlaylistRefused, playlist_export_request
 from recommendations.services.recommendations import (
     RecommendationError,
     local_time_now_for,
+    recommendation_create_for_correction,
     recommendation_create_for_recording,
 )
 from recommendations.services.settings import listening_settings_get, listening_settings_update
+from scenes.labels import scene_display_name
 from scenes.models import Recording
 from scenes.selectors import recording_get
+from scenes.story import scene_shares
 
 MESSAGE_PLAYLIST_QUEUED = "Saving to Spotify… refresh this page in a moment for the link."
-MESSAGE_CORRECTION_SAVED = "Thanks! Your correction helps us train a better scene model."
+MESSAGE_CORRECTION_SAVED = "Thanks! Here are songs for {scene}, and your correction helps us train a better scene model."
 MESSAGE_SETTINGS_SAVED = "Saved: your next recommendations follow these settings."
 
 
@@ -71,7 +74,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     export = getattr(recommendation, "playlist_export", None)
     correction = selectors.user_scene_correction(user=signed_in_user(request), recording_id=recommendation.recording_id)
     form = SceneCorrectionForm(initial={"scene": correction.corrected_scene if correction else recommendation.top_scene})
-    context = {"recommendation": recommendation, "rows": rows, "export": export, "correction": correction, "correction_form": form}
+    context = {
+        "recommendation": recommendation, "rows": rows, "export": export, "correction": correction, "correction_form": form,
+        # The same probabilities, in the same chart, as the recording's result page.
+        "shares": scene_shares(selectors.recommendation_detected_scenes(recommendation)),
+        "spotify_save": selectors.spotify_save_option(user=signed_in_user(request)),
+    }
     return render(request, "recommendations/detail.html", context)
 
 
@@ -96,7 +104,11 @@ def feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def save_playlist(request: HttpRequest, pk: int) -> HttpResponse:
     recommendation = _own(request, pk)
-    _, queued = playlist_export_request(user=signed_in_user(request), recommendation=recommendation)
+    try:
+        _, queued = playlist_export_request(user=signed_in_user(request), recommendation=recommendation)
+    except PlaylistRefused as exc:
+        messages.error(request, exc.message)
+        return redirect(recommendation_url(recommendation))
     if queued:
         messages.info(request, MESSAGE_PLAYLIST_QUEUED)
     return redirect(recommendation_url(recommendation))
@@ -105,15 +117,20 @@ def save_playlist(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def correct_scene(request: HttpRequest, pk: int) -> HttpResponse:
+    """Keep the user's scene and show songs picked for it (the page they came from when none fit)."""
     recommendation = _own(request, pk)
     form = SceneCorrectionForm(request.POST)
-    if form.is_valid() and recommendation.recording is not None:
-        try:
-            scene_correction_set(user=signed_in_user(request), recording=recommendation.recording, scene=form.cleaned_data["scene"].name)
-            messages.success(request, MESSAGE_CORRECTION_SAVED)
-        except FeedbackError as exc:
-            messages.error(request, str(exc))
-    return redirect(recommendation_url(recommendation))
+    if not form.is_valid():
+        messages.error(request, ERROR_UNKNOWN_SCENE)
+        return redirect(recommendation_url(recommendation))
+    scene = form.cleaned_data["scene"].name
+    try:
+        made = recommendation_create_for_correction(user=signed_in_user(request), recommendation=recommendation, scene=scene)
+    except (FeedbackError, RecommendationError) as exc:
+        messages.error(request, str(exc))
+        return redirect(recommendation_url(recommendation))
+    messages.success(request, MESSAGE_CORRECTION_SAVED.format(scene=scene_display_name(scene)))
+    return redirect(recommendation_url(made))
 
 
 @login_required

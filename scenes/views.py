@@ -14,11 +14,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.requests import signed_in_user
-from scenes import selectors, services
+from recommendations.selectors import user_scene_correction
+from scenes import charts, selectors, services, story
 from scenes.audio import CONTENT_TYPES
 from scenes.errors import RecordingRejected
 from scenes.forms import RecordingUploadForm
-from scenes.models import Recording
+from scenes.models import Recording, SceneResult
 
 HISTORY_PAGE_SIZE = 20
 RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
@@ -140,19 +141,31 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, recording_id: UUID) -> HttpResponse:
     recording = _recording_or_404(request, recording_id)
-    result = recording.result
     context = {
         "recording": recording,
-        "result": result,
-        "scenes": _likeliest_first(result.scene_probabilities) if result else [],
+        "result": recording.result,
         "pending": recording.status in (Recording.Status.QUEUED, Recording.Status.PROCESSING),
-        "segments": selectors.timeline_segments(result.timeline) if result else [],
+        **_result_story(recording.result),
     }
+    if recording.result is not None:
+        correction = user_scene_correction(user=signed_in_user(request), recording_id=recording.pk)
+        context["corrected_scene"] = correction.corrected_scene if correction else ""
     return render(request, "scenes/detail.html", context)
 
 
-def _likeliest_first(probabilities: dict[str, float]) -> list[tuple[str, float]]:
-    return sorted(probabilities.items(), key=lambda item: -item[1])
+def _result_story(result: SceneResult | None) -> dict[str, Any]:
+    """The headline, the probabilities chart and the timeline chart, told from one result."""
+    if result is None:
+        return {"shares": [], "segments": [], "headline": None, "timeline_chart": None}
+    shares = story.scene_shares(result.scene_probabilities)
+    segments = selectors.timeline_segments(result.timeline)
+    chart = charts.timeline_chart(result.timeline, segments, [s.scene for s in shares]) if len(result.timeline) > 1 else None
+    return {
+        "shares": shares,
+        "segments": segments,
+        "headline": story.headline(segments, result.top_scene),
+        "timeline_chart": chart,
+    }
 
 
 @login_required

@@ -23,6 +23,8 @@ from django.utils import timezone
 
 from accounts.spotify import SpotifyClient
 from recommendations.models import PlaylistExport, Recommendation
+from recommendations.selectors import spotify_save_option
+from scenes.labels import scene_display_name, scene_in_sentence
 from soundscapify.celery import BROKER_ERRORS, PUBLISH_RETRY_POLICY
 
 if TYPE_CHECKING:
@@ -48,10 +50,25 @@ MESSAGE_RATE_LIMITED = "Spotify is busy right now; we could not save the playlis
 MESSAGE_UNAVAILABLE = "Spotify could not be reached; we could not save the playlist. Please try again later."
 MESSAGE_FAILED = "Spotify refused to save the playlist."
 MESSAGE_INTERRUPTED = "Saving the playlist was interrupted on our side. Please try again later."
+MESSAGE_UNAVAILABLE_HERE = "Saving to Spotify is not available on this server."
+# Why a save cannot start, by what `selectors.spotify_save_option` says.
+REFUSALS = {
+    "unavailable": ("spotify_unavailable", MESSAGE_UNAVAILABLE_HERE),
+    "connect": ("spotify_not_connected", MESSAGE_NOT_CONNECTED),
+    "reconnect": ("spotify_reconnect_required", MESSAGE_RECONNECT),
+}
+
+
+class PlaylistRefused(Exception):
+    """A save that cannot work (no Spotify app here, no usable connection); `message` is for the user."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 def playlist_name(recommendation: Recommendation) -> str:
-    scene = recommendation.top_scene.replace("_", " ").capitalize()
+    scene = scene_display_name(recommendation.top_scene)
     return f"SoundScapify: {scene}, {recommendation.local_time:%Y-%m-%d}"
 
 
@@ -60,7 +77,12 @@ def playlist_export_request(*, user: User, recommendation: Recommendation) -> tu
 
     A new or failed export is (re)set to pending and needs a run; a pending or done one
     is left alone (pressing the button twice makes one playlist).
+    Raises PlaylistRefused, storing nothing, where the save could only fail: no Spotify app
+    on this server, or the user has no usable Spotify connection.
     """
+    refusal = REFUSALS.get(spotify_save_option(user=user))
+    if refusal is not None:
+        raise PlaylistRefused(*refusal)
     with transaction.atomic():
         export, created = PlaylistExport.objects.select_for_update().get_or_create(
             recommendation=recommendation, defaults={"name": playlist_name(recommendation)}
@@ -178,7 +200,7 @@ def _track_ids(recommendation: Recommendation) -> list[str]:
 def _description(recommendation: Recommendation, marker: str) -> str:
     # Likeliest scene first: a jsonb column (PostgreSQL) does not keep the keys' order.
     weights = recommendation.scene_probabilities
-    scenes = ", ".join(name.replace("_", " ") for name in sorted(weights, key=lambda n: (-weights[n], n)))
+    scenes = ", ".join(scene_in_sentence(name) for name in sorted(weights, key=lambda n: (-weights[n], n)))
     suffix = f" ({marker})"
     # The marker must survive whole, so the prose gives way when the two are too long.
     return f"Songs that fit {scenes}."[: DESCRIPTION_MAX - len(suffix)] + suffix

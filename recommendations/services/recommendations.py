@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -12,9 +13,11 @@ from django.utils import timezone
 
 from recommendations import conf, selectors
 from recommendations import criteria as rules
-from recommendations.models import Recommendation, RecommendationItem
+from recommendations.models import Recommendation, RecommendationItem, SceneCorrection
 from recommendations.profiles import Profile, blend_profiles, scene_profile
 from recommendations.ranking import Pick, Variety, rank
+from recommendations.services.feedback import FeedbackError, scene_correction_set
+from scenes.labels import scene_in_sentence
 from soundscapify.time_zones import known_time_zone_or_blank
 
 if TYPE_CHECKING:
@@ -26,6 +29,7 @@ ERROR_EMPTY_CATALOG = "Our song catalog is empty, so there is nothing to recomme
 ERROR_NO_KNOWN_SCENE = "None of the detected scenes is in our criteria table, so we cannot pick songs for it."
 ERROR_NOTHING_FITS = "No song in our catalog fits this scene yet (or you have heard them all recently). Try again later."
 ERROR_RECORDING_NOT_READY = "This recording has not been classified yet."
+ERROR_NOTHING_TO_CORRECT = "This recommendation has no recording to correct."
 NOTE_WIDENED = "Few songs fit this scene exactly, so we looked a little wider."
 NOTE_FEW = "Only {count} songs fit: our catalog is still small."
 NOTE_NO_TASTE = "Tell us what you like (thumbs up) or connect Spotify, and we will pick closer to your taste."
@@ -56,8 +60,12 @@ def recommendation_create(
     model_version: str = "",
     size: int | None = None,
     seed: int | None = None,
+    detected: Mapping[str, float] | None = None,
 ) -> Recommendation:
     """Pick songs for the likely scenes at the user's local time and keep them in the history.
+
+    `detected` is what the scene model heard, kept beside the songs, when the songs are picked
+    for other probabilities (the scene the user corrected to); by default `scene_probabilities`.
 
     Blends the criteria and profiles of every scene with at least
     RECOMMENDATIONS_MIN_SCENE_PROBABILITY; takes the energy band from the local hour; ranks
@@ -77,7 +85,8 @@ def recommendation_create(
     profile = blend_profiles([(p, scene_profile(known[name].profile_values)) for name, p in weights.items()])
     phrase = f"fits {_scene_phrase(weights)} {_time_phrase(local_time.hour)}"
     picks, used_box, notes = _pick(user, box, profile, size, phrase, random.Random(seed))
-    snapshot = {"detected": {k: round(float(v), 4) for k, v in scene_probabilities.items()}, **_snapshot(known, weights, band, box, used_box)}
+    heard = scene_probabilities if detected is None else detected
+    snapshot = {"detected": {k: round(float(v), 4) for k, v in heard.items()}, **_snapshot(known, weights, band, box, used_box)}
     return _store(user, recording, weights, snapshot, model_version, local_time, picks, notes)
 
 
@@ -117,7 +126,7 @@ def _variety() -> Variety:
 
 
 def _scene_phrase(weights: dict[str, float]) -> str:
-    names = [name.replace("_", " ") for name in weights][:2]
+    names = [scene_in_sentence(name) for name in weights][:2]
     return " and ".join(names)
 
 
@@ -178,7 +187,8 @@ def recommendation_create_for_recording(
     """The recommendation for a classified recording: the existing one unless `again` asks for a new one.
 
     The local time defaults to the recording's time in the zone it was recorded in (the site's
-    zone when the client sent none).
+    zone when the client sent none). Where the user corrected the recording's scene, the songs
+    are picked for that scene alone.
     Raises RecommendationError (ERROR_RECORDING_NOT_READY when it has no result yet).
     """
     from scenes.models import Recording
@@ -193,8 +203,37 @@ def recommendation_create_for_recording(
         result = recording.result
         if result is None:
             raise RecommendationError(ERROR_RECORDING_NOT_READY)
+        corrected = _corrected_scene(recording)
         return recommendation_create(
-            user=recording.user, scene_probabilities=result.scene_probabilities,
+            user=recording.user, scene_probabilities={corrected: 1.0} if corrected else result.scene_probabilities,
             local_time=local_time or local_time_in(recording.time_zone, at=recording.created_at),
-            recording=recording, model_version=result.model_version, seed=seed,
+            recording=recording, model_version=result.model_version, seed=seed, detected=result.scene_probabilities,
         )
+
+
+def _corrected_scene(recording: Recording) -> str:
+    """The scene the recording's owner said it was; empty when they did not correct it."""
+    corrections = SceneCorrection.objects.filter(user_id=recording.user_id, recording=recording)
+    return corrections.values_list("corrected_scene", flat=True).first() or ""
+
+
+def recommendation_create_for_correction(*, user: User, recommendation: Recommendation, scene: str) -> Recommendation:
+    """Keep "the right scene was `scene`" for the recommendation's recording, and pick songs for it.
+
+    The new songs are for the same local time as `recommendation`, so only the scene changes.
+    Returns the new recommendation, or `recommendation` itself when it already was for `scene`
+    alone and is the recording's latest. Raises FeedbackError (nothing stored) for an unknown scene or no recording to
+    correct, RecommendationError when no song fits `scene` (the correction is kept).
+    """
+    if recommendation.recording is None:
+        raise FeedbackError(ERROR_NOTHING_TO_CORRECT)
+    scene_correction_set(user=user, recording=recommendation.recording, scene=scene)
+    latest = Recommendation.objects.filter(recording=recommendation.recording).order_by("-created_at", "-id").first()
+    # An older page confirming its scene still needs songs made again: the recording's
+    # latest ones, which its result page leads to, are for another scene.
+    if set(recommendation.scene_probabilities) == {scene} and latest == recommendation:
+        return recommendation
+    return recommendation_create_for_recording(
+        recording=recommendation.recording, again=True,
+        local_time=local_time_in(recommendation.time_zone, at=recommendation.local_time),
+    )

@@ -4,14 +4,14 @@ from __future__ import annotations
 from django import template
 
 from ml.scenes import SCENES
+from scenes.labels import scene_display_name
 
 register = template.Library()
-LABELS = {"work_study": "Work & study"}
 
 
 @register.filter
 def scene_label(scene: str) -> str:
-    return LABELS.get(scene, scene.replace("_", " ").capitalize())
+    return scene_display_name(scene)
 
 
 @register.filter

@@ -10,10 +10,11 @@ from rest_framework.test import APIClient
 
 from recommendations.models import Feedback, PlaylistExport, Recommendation, SceneCorrection
 from recommendations.services.feedback import ERROR_NOT_RECOMMENDED, ERROR_UNKNOWN_SCENE
+from recommendations.services.playlists import MESSAGE_NOT_CONNECTED, MESSAGE_UNAVAILABLE_HERE
 from recommendations.services.recommendations import ERROR_EMPTY_CATALOG
 from recommendations.tasks import recommend_for_recording
 from scenes.models import Recording
-from tests.factories import UserFactory
+from tests.factories import UserFactory, connect_spotify
 from tests.recommendations.factories import RecordingFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,8 @@ def test_history_and_detail_pages_show_only_the_users_own(client, user, recommen
     assert reverse("recommendations:detail", args=[recommendation.pk]) in history
     first = recommendation.items.order_by("rank").first()
     assert first.track.name in detail and first.reason in detail
-    assert "Wrong scene? Pick the right one" in detail and "Save to Spotify" in detail
+    assert "Wrong scene? Pick the right one" in detail
+    assert "Connect Spotify" in detail and "Save to Spotify" not in detail  # not connected yet
     assert "<script>" not in detail and "js/time-zone.js" in detail
     client.force_login(UserFactory.create())
     assert client.get(reverse("recommendations:detail", args=[recommendation.pk])).status_code == 404
@@ -163,11 +165,17 @@ def test_api_scene_correction(api, recommendation):
 
     assert api.post(url, {"scene": "mars"}).json() == {"code": "not_correctable", "detail": ERROR_UNKNOWN_SCENE}
     assert api.post(url, {"scene": "fireside"}).status_code == 201
-    assert api.post(url, {"scene": "home"}).status_code == 201
+    home = api.post(url, {"scene": "home"})
+    assert home.status_code == 201
     assert SceneCorrection.objects.get().corrected_scene == "home"
+    # Songs for the corrected scene, at the corrected recommendation's local time.
+    made = Recommendation.objects.get(pk=home.json()["recommendation"])
+    assert home.json()["scene"] == "home" and made.top_scene == "home" and made.scene_probabilities == {"home": 1.0}
+    assert made.local_time == recommendation.local_time and made.recording_id == recommendation.recording_id
 
 
-def test_api_playlist_request_and_status(api, recommendation, django_capture_on_commit_callbacks):
+def test_api_playlist_request_and_status(api, user, recommendation, fake_spotify, django_capture_on_commit_callbacks):
+    connect_spotify(user, "fakeuser", fake_spotify.mint_tokens("fakeuser"))
     url = f"/api/v1/recommendations/{recommendation.pk}/playlist/"
     assert api.get(url).status_code == 404
 
@@ -178,6 +186,19 @@ def test_api_playlist_request_and_status(api, recommendation, django_capture_on_
     assert response.status_code == 202 and response.json()["status"] == "pending"
     assert len(callbacks) == 1  # queued once
     assert api.get(url).json()["name"] == PlaylistExport.objects.get().name
+
+
+def test_api_playlist_request_without_spotify_answers_409_and_stores_nothing(api, recommendation, settings):
+    url = f"/api/v1/recommendations/{recommendation.pk}/playlist/"
+
+    not_connected = api.post(url)
+    settings.SPOTIFY_ENABLED = False
+    unavailable = api.post(url)
+
+    assert not_connected.status_code == unavailable.status_code == 409
+    assert not_connected.json() == {"code": "spotify_not_connected", "detail": MESSAGE_NOT_CONNECTED}
+    assert unavailable.json() == {"code": "spotify_unavailable", "detail": MESSAGE_UNAVAILABLE_HERE}
+    assert not PlaylistExport.objects.exists()
 
 
 def test_api_scenes_are_read_only_criteria(api):

@@ -9,6 +9,7 @@ from celery.signals import task_retry
 from django.db import OperationalError
 
 from accounts.spotify import SpotifyClient, SpotifyServerError
+from accounts.spotify.tokens import clear_tokens
 from recommendations.models import PlaylistExport
 from recommendations.services import playlists
 from recommendations.services.playlists import playlist_export_request, playlist_export_run
@@ -177,9 +178,41 @@ def test_a_revoked_connection_asks_the_user_to_reconnect(spotify_user, fake_spot
     assert export.message == playlists.MESSAGE_RECONNECT
 
 
-def test_without_spotify_the_export_fails_with_a_readable_message(user, fake_spotify):
+def test_a_user_without_spotify_is_asked_to_connect_and_nothing_is_stored(user, fake_spotify):
     recommendation, _ = recommendation_with(user, fake_spotify, 3)
-    export, _ = playlist_export_request(user=user, recommendation=recommendation)
+
+    with pytest.raises(playlists.PlaylistRefused) as refused:
+        playlist_export_request(user=user, recommendation=recommendation)
+
+    assert (refused.value.code, refused.value.message) == ("spotify_not_connected", playlists.MESSAGE_NOT_CONNECTED)
+    assert not PlaylistExport.objects.exists()  # no "Failed" row in the history
+
+
+def test_a_server_without_spotify_refuses_to_save_and_stores_nothing(spotify_user, fake_spotify, settings):
+    recommendation, _ = recommendation_with(spotify_user, fake_spotify, 3)
+    settings.SPOTIFY_ENABLED = False
+
+    with pytest.raises(playlists.PlaylistRefused) as refused:
+        playlist_export_request(user=spotify_user, recommendation=recommendation)
+
+    assert (refused.value.code, refused.value.message) == ("spotify_unavailable", playlists.MESSAGE_UNAVAILABLE_HERE)
+    assert not PlaylistExport.objects.exists() and fake_spotify.requests == []
+
+
+def test_a_connection_spotify_refused_is_asked_to_reconnect_before_saving(spotify_user, fake_spotify):
+    recommendation, _ = recommendation_with(spotify_user, fake_spotify, 3)
+    clear_tokens(spotify_user.social_auth.get(provider="spotify"))  # what a refused refresh does
+
+    with pytest.raises(playlists.PlaylistRefused) as refused:
+        playlist_export_request(user=spotify_user, recommendation=recommendation)
+
+    assert refused.value.code == "spotify_reconnect_required" and not PlaylistExport.objects.exists()
+
+
+def test_spotify_disconnected_after_the_request_fails_the_export_with_a_readable_message(spotify_user, fake_spotify):
+    recommendation, _ = recommendation_with(spotify_user, fake_spotify, 3)
+    export, _ = playlist_export_request(user=spotify_user, recommendation=recommendation)
+    spotify_user.social_auth.all().delete()
 
     assert save_playlist.apply(args=[export.pk]).get() == PlaylistExport.Status.FAILED
     export.refresh_from_db()

@@ -23,7 +23,9 @@ def recording(user, clip_wav) -> Recording:
 def classified(recording) -> Recording:
     timeline = [
         {"start_s": 0.0, "end_s": 5.0, "top_scene": "nature", "scenes": {"nature": 0.9, "street": 0.1}},
-        {"start_s": 2.5, "end_s": 6.0, "top_scene": "street", "scenes": {"nature": 0.4, "street": 0.6}},
+        {"start_s": 2.5, "end_s": 7.5, "top_scene": "nature", "scenes": {"nature": 0.8, "street": 0.2}},
+        {"start_s": 5.0, "end_s": 10.0, "top_scene": "nature", "scenes": {"nature": 0.7, "street": 0.3}},
+        {"start_s": 7.5, "end_s": 12.5, "top_scene": "street", "scenes": {"nature": 0.4, "street": 0.6}},
     ]
     result = SceneResult.objects.create(
         recording=recording, job_id=recording.job_id, scene_probabilities={"nature": 0.75, "street": 0.25},
@@ -65,12 +67,12 @@ def test_a_pending_recording_page_polls_its_status(user_client, recording) -> No
 def test_the_result_page_shows_the_scene_the_bars_the_timeline_and_the_player(user_client, classified) -> None:
     html = user_client.get(f"/scenes/{classified.id}/").content.decode()
 
-    assert "It sounds like" in html and "Nature" in html
+    assert re.search(r'<h1 id="headline"[^>]*>Mostly nature, then street</h1>', html)
     assert 'data-pending="false"' in html
-    bars = re.findall(r'<div class="bar" style="width: (\d+)%">', html)
-    assert bars[:2] == ["75", "25"]  # likeliest first
-    assert 'id="timeline"' in html
-    assert re.findall(r'<tr class="scene-(\w+)">', html) == ["nature", "street"]
+    bars = re.findall(r'<div class="bar" style="width: (\d+)%; background: var\(--scene-(\w+)\)">', html)
+    assert bars[:2] == [("75", "nature"), ("25", "street")]  # likeliest first, in the scene's colour
+    assert 'id="timeline"' in html and "<svg" in html
+    assert re.findall(r'<li class="scene-(\w+)"', html) == ["nature", "street"]
     assert f'src="/scenes/{classified.id}/audio/"' in html
     assert "/media/" not in html
     assert scripts_are_static_files_only(html)

@@ -1,5 +1,6 @@
 """Response headers for safety: a strict Content-Security-Policy (our own scripts only, never
-inline ones), and no caching of what a signed-in user is shown."""
+inline ones; frames from Spotify's embed player only), and no caching of what a signed-in
+user is shown."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -14,10 +15,13 @@ STATIC_DIRECTIVES = [
     "style-src 'self'",
     # Style attributes (a bar's width) cannot run code; <style> blocks stay forbidden.
     "style-src-attr 'unsafe-inline'",
-    "img-src 'self' data:",
+    # Album artwork comes from Spotify's image host (Track.artwork_url shows no other).
+    "img-src 'self' data: https://i.scdn.co",
     # The recorder previews a clip from a blob: URL before it is uploaded.
     "media-src 'self' blob:",
     "connect-src 'self'",
+    # The songs page plays a track in Spotify's embed player, loaded when asked for.
+    "frame-src https://open.spotify.com",
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

@@ -77,3 +77,15 @@ def test_spotify_sync_keeps_the_album_artwork_of_a_useful_size(spotify_user, fak
     # The fake lists each album at 640, 300 and 64 px, as Spotify does: 300 px is kept.
     assert all(re.fullmatch(r"https://i\.scdn\.co/image/fakealbum\d{13}300", t.image_url) for t in tracks)
     assert all(t.artwork_url == t.image_url for t in tracks)
+
+
+def test_the_api_gives_each_song_its_player_and_artwork(user, recommendation):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+
+    tracks = [item["track"] for item in api.get(f"/api/v1/recommendations/{recommendation.pk}/").json()["items"]]
+
+    assert tracks[0]["embed_url"] == "https://open.spotify.com/embed/track/4uLU6hMCjMI75M1A2tKUQC"
+    assert [t["artwork_url"] for t in tracks] == ["", "https://i.scdn.co/image/ab67616d00001e02aaaa", ""]

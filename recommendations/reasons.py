@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from recommendations.profiles import TEMPO_LIMITS, Profile, genre_fit
+from recommendations.profiles import TEMPO_LIMITS, Profile, Range, genre_fit
 
 if TYPE_CHECKING:
     from recommendations.criteria import Box
@@ -40,10 +40,20 @@ class Setting:
     band: str
 
 
+BAND_PHRASES = {
+    "low": "the low-key end of the scene's energy",
+    "mid": "moderate energy, the middle of the scene's range",
+    "high": "the lively end of the scene's energy",
+}
+# Most songs have few spoken words: a range on it is met by nearly all, so it explains little
+# and is named only when no other range is met.
+COMMONPLACE = ("speechiness",)
+
+
 def band_phrase(band: str) -> str:
-    """The header's words for an energy band: "the lively end of the scene's energy"."""
-    word = BAND_WORDS.get(band)
-    return f"the {word} end of the scene's energy" if word else ""
+    """The header's words for an energy band, holding its BAND_WORDS word: "the lively end of
+    the scene's energy"; empty for an unknown band."""
+    return BAND_PHRASES.get(band, "")
 
 
 def reason(
@@ -70,7 +80,8 @@ def energy_and_mood(song: Song, box: Box, band: str) -> str:
     energy = _energy_words(song.energy, box, BAND_WORDS.get(band, "fitting"))
     if song.valence is None:
         return energy
-    return f"{energy} and a {mood_word(song.valence)} mood ({_percent(song.valence)})"
+    mood = mood_word(song.valence)
+    return f"{energy} and {'an' if mood[0] in 'aeiou' else 'a'} {mood} mood ({_percent(song.valence)})"
 
 
 def _energy_words(energy: float | None, box: Box, word: str) -> str:
@@ -87,24 +98,33 @@ def mood_word(valence: float) -> str:
 
 
 def profile_words(song: Song, profile: Profile, *, most: int = 2) -> list[str]:
-    """Up to `most` phrases for the profile ranges the song meets, tightest range first, and
-    a preferred genre it belongs to: ["mostly acoustic (82%)", "76 BPM", "jazz"]."""
+    """Up to `most` phrases for the profile ranges the song meets, tightest range first (the
+    COMMONPLACE ones last), and a preferred genre it belongs to: ["mostly acoustic (82%)",
+    "76 BPM", "jazz"]."""
     met = [
-        ((wanted.high - wanted.low) / SPANS.get(name, 1.0), name) for name, wanted in profile.ranges.items()
+        (name in COMMONPLACE, (wanted.high - wanted.low) / SPANS.get(name, 1.0), name) for name, wanted in profile.ranges.items()
         if getattr(song, name) is not None and wanted.distance(getattr(song, name)) == 0
     ]
-    words = [feature_phrase(song, name) for _, name in sorted(met)][:most]
+    ordered = [name for *_, name in sorted(met)]
+    if len(ordered) > 1:
+        ordered = [name for name in ordered if name not in COMMONPLACE]
+    words = [feature_phrase(song, name, profile.ranges[name]) for name in ordered][:most]
     liked_only = Profile(preferred=profile.preferred)
     genre = next((g for g in song.genres if genre_fit(liked_only, [g]) > 0), None)
     return words + ([genre.lower()] if genre else [])
 
 
-def feature_phrase(song: Song, name: str) -> str:
+def feature_phrase(song: Song, name: str, wanted: Range) -> str:
+    """"76 BPM", "mostly acoustic (82%)"; the word only where the song and the range the
+    scene asks for lean the same way ("danceable" never names a range of calm songs)."""
     value = getattr(song, name)
     if name == "tempo":
         return f"{value:.0f} BPM"
     high, low = FEATURE_PHRASES[name]
-    return f"{high if value >= 0.5 else low} ({_percent(value)})"
+    wants_high = (wanted.low + wanted.high) / 2 >= 0.5
+    if wants_high == (value >= 0.5):
+        return f"{high if wants_high else low} ({_percent(value)})"
+    return f"{name} {_percent(value)}"
 
 
 def _percent(value: float | None) -> str:

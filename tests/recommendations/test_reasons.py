@@ -108,3 +108,22 @@ def test_the_songs_page_header_uses_the_same_energy_word_as_the_reasons(client, 
     assert "so we picked from the lively end of the scene&#x27;s energy" in page
     assert "(high energy)" not in page
     assert page.count("Lively energy (") + page.count("lively energy (") == made.items.count()
+
+
+def test_few_spoken_words_is_named_only_when_no_other_range_is_met():
+    profile = Profile(ranges={"speechiness": Range(0.0, 0.1), "tempo": Range(60, 100)})
+
+    assert reason(song(speechiness=0.04), box=BOX, profile=profile, setting=RAIN).startswith("72 BPM; ")
+    alone = reason(song(speechiness=0.04, tempo=150.0), box=BOX, profile=profile, setting=RAIN)
+    assert alone.startswith("Few spoken words (4%); ")
+
+
+def test_a_feature_word_never_leans_against_the_range_the_scene_asks_for():
+    calm_rhythm = Profile(ranges={"danceability": Range(0.2, 0.6)})
+
+    assert reason(song(danceability=0.53), box=BOX, profile=calm_rhythm, setting=RAIN).startswith("Danceability 53%; ")
+    assert reason(song(danceability=0.3), box=BOX, profile=calm_rhythm, setting=RAIN).startswith("Not one for dancing (30%); ")
+
+
+def test_the_mood_takes_its_article():
+    assert "and an upbeat mood (80%)" in reason(song(valence=0.8), box=BOX, profile=Profile(), setting=RAIN)

@@ -124,7 +124,7 @@ def test_taste_pulls_the_ranking_towards_the_users_top_tracks(user):
 
     assert items[0].track == like_it
     assert items[0].reason == (
-        "Sounds like Blue Song (a top track of yours); few spoken words (5%), 90 BPM; "
+        "Sounds like Blue Song (a top track of yours); 90 BPM, mostly acoustic (90%); "
         "low-key energy (15%) and a wistful mood (30%) for Rain this morning"
     )
     assert NOTE_NO_TASTE not in items[0].recommendation.notes

@@ -16,6 +16,10 @@ from scenes.labels import scene_display_name
 UNIT_FEATURES = ("valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness")
 
 
+SPOTIFY_EMBED_BASE = "https://open.spotify.com/embed/track/"
+ARTWORK_HOST = "https://i.scdn.co"  # Spotify's image host (soundscapify.security allows it in img-src)
+
+
 class Track(models.Model):
     """One song of our catalog. It is recommended only once it is scored (valence and energy known)."""
 
@@ -38,6 +42,8 @@ class Track(models.Model):
     key = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Pitch class, 0 = C.")
     explicit = models.BooleanField(null=True, blank=True, help_text="Explicit lyrics; blank when the source does not say.")
     release_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    # db_default: the PostgreSQL catalog import writes rows in SQL, naming only the columns a file can hold.
+    image_url = models.URLField(max_length=500, blank=True, default="", db_default="", help_text="Album artwork, where the source gave one.")
 
     scored = models.BooleanField(default=False, help_text="Valence and energy are known.")
     source = models.CharField(max_length=100, help_text="Where the row came from (a file, a Spotify source).")
@@ -76,6 +82,17 @@ class Track(models.Model):
     @property
     def spotify_url(self) -> str:
         return f"https://open.spotify.com/track/{self.spotify_id}"
+
+    @property
+    def embed_url(self) -> str:
+        """Spotify's embed player for this track: plays in our page, needs no API access."""
+        return f"{SPOTIFY_EMBED_BASE}{self.spotify_id}"
+
+    @property
+    def artwork_url(self) -> str:
+        """The album artwork when it is on Spotify's image host, the one image source our
+        Content-Security-Policy allows besides our own; empty otherwise."""
+        return self.image_url if self.image_url.startswith(ARTWORK_HOST + "/") else ""
 
 
 def _profile_range(feature: str, end: str, help_text: str = "") -> models.FloatField:

@@ -1,5 +1,6 @@
 """Ranking candidates: closeness to the box's centre, fit to the scene's profile, closeness
-to the user's taste, variety (artists, genres, decades), and a short reason per pick.
+to the user's taste, variety (artists, genres, decades), and a reason per pick
+(recommendations.reasons).
 
 Pure functions on songs already loaded. Scores are computed for all candidates at once
 with NumPy; reasons only for the songs picked.
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.criteria import Box
-from recommendations.profiles import REACH, TEMPO_LIMITS, Profile, genre_fit, normal_genre
+from recommendations.profiles import REACH, Profile, genre_fit, normal_genre
+from recommendations.reasons import Setting, reason
 
 # Features compared for taste. Valence and energy are the scene's to decide: a favourite
 # from another mood still tells us the texture someone likes. Tempo is scaled by TEMPO_SCALE.
@@ -25,7 +27,7 @@ CENTRE_WEIGHT, PROFILE_WEIGHT, GENRE_WEIGHT = 0.35, 0.5, 0.2
 TASTE_WEIGHT, ARTIST_BONUS, DISLIKE_WEIGHT = 0.3, 0.1, 0.3
 UNKNOWN_FIT = 0.5  # a song that knows none of the profile's features: neither fits nor misfits
 VARIETY_MARGIN = 0.1  # a song this much better than the next keeps its place whatever its genre or decade
-CLOSE_TO_ANCHOR = 0.6  # taste similarity above which the reason names the favourite
+CLOSE_TO_ANCHOR = 0.6  # taste similarity above which the reason names the favourite (recommendations.reasons)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 3x, for hundreds per call
@@ -95,13 +97,13 @@ class _Scored:
 
 
 def rank(
-    candidates: Sequence[Song], *, box: Box, profile: Profile | None = None, taste: Taste, scene_phrase: str,
+    candidates: Sequence[Song], *, box: Box, profile: Profile | None = None, taste: Taste, setting: Setting,
     size: int, variety: Variety,
 ) -> list[Pick]:
     """The best `size` candidates, best first, kept varied (see `diversify`), with reasons."""
     profile = profile or Profile()
     scored = sorted(_scores(list(candidates), box, profile, taste), key=lambda s: (-s.score, s.song.spotify_id))
-    return [Pick(s.song, round(s.score, 4), _reason(s, profile, scene_phrase)) for s in diversify(scored, size=size, variety=variety)]
+    return [Pick(s.song, round(s.score, 4), _reason(s, box, profile, setting)) for s in diversify(scored, size=size, variety=variety)]
 
 
 def diversify(scored: Sequence[_Scored], *, size: int, variety: Variety) -> list[_Scored]:
@@ -272,65 +274,5 @@ def _taste_features(features: np.ndarray) -> np.ndarray:
     return taste
 
 
-def _reason(scored: _Scored, profile: Profile, scene_phrase: str) -> str:
-    song = scored.song
-    if scored.anchor is not None:
-        reason = f"{describe(song)}, close to {scored.anchor.track.name} ({scored.anchor.phrase})"
-    elif scored.artist_bonus:
-        reason = f"{describe(song)}, by an artist you listen to"
-    else:
-        said = describe(song)
-        reason = ", ".join([said, *profile_words(song, profile, said=said), scene_phrase])
-    return reason[:300]
-
-
-def profile_words(song: Song, profile: Profile, *, said: str, most: int = 2) -> list[str]:
-    """Up to `most` phrases for the profile ranges the song meets, tightest range first,
-    and a preferred genre it belongs to: ["76 BPM", "instrumental", "jazz"]. Words that
-    `said` (the song's `describe`) holds already are not repeated."""
-    met = [
-        ((wanted.high - wanted.low) / SPANS.get(name, 1.0), name) for name, wanted in profile.ranges.items()
-        if getattr(song, name) is not None and wanted.distance(getattr(song, name)) == 0
-    ]
-    phrases = [_feature_phrase(song, name) for _, name in sorted(met)]
-    words = [phrase for phrase in phrases if phrase.split()[-1] not in said][:most]
-    liked_only = Profile(preferred=profile.preferred)
-    genre = next((g for g in song.genres if genre_fit(liked_only, [g]) > 0), None)
-    return words + ([genre.lower()] if genre else [])
-
-
-SPANS = {"tempo": TEMPO_LIMITS[1] - TEMPO_LIMITS[0]}  # to compare a tempo range's width with the others'
-FEATURE_PHRASES = {  # (at or above 0.5, below)
-    "acousticness": ("mostly acoustic", "not acoustic"),
-    "instrumentalness": ("instrumental", "with vocals"),
-    "danceability": ("danceable", "not one for dancing"),
-    "speechiness": ("spoken", "few spoken words"),
-}
-
-
-def _feature_phrase(song: Song, name: str) -> str:
-    value = getattr(song, name)
-    if name == "tempo":
-        return f"{value:.0f} BPM"
-    high, low = FEATURE_PHRASES[name]
-    return high if value >= 0.5 else low
-
-
-def describe(song: Song) -> str:
-    """Two words for how a song feels: "calm and acoustic", "energetic and upbeat"."""
-    energy = song.energy or 0.0
-    words = ["calm" if energy < 0.35 else "energetic" if energy > 0.7 else "steady"]
-    valence = song.valence or 0.0
-    if (song.acousticness or 0) > 0.6:
-        words.append("acoustic")
-    elif (song.instrumentalness or 0) > 0.5:
-        words.append("instrumental")
-    elif valence < 0.3:
-        words.append("melancholic")
-    elif valence > 0.7:
-        words.append("upbeat")
-    elif (song.danceability or 0) > 0.7:
-        words.append("danceable")
-    else:
-        words.append("warm" if valence >= 0.5 else "wistful")
-    return " and ".join(words)
+def _reason(scored: _Scored, box: Box, profile: Profile, setting: Setting) -> str:
+    return reason(scored.song, box=box, profile=profile, setting=setting, anchor=scored.anchor, by_known_artist=scored.artist_bonus)

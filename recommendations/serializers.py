@@ -19,11 +19,13 @@ from recommendations.profiles import PROFILE_FIELDS
 
 class TrackSerializer(serializers.ModelSerializer):
     spotify_url = serializers.CharField(read_only=True)
+    embed_url = serializers.CharField(read_only=True, help_text="Spotify's embed player for the track, for a web view.")
+    artwork_url = serializers.CharField(read_only=True, help_text="Album artwork; empty where the catalog does not know it.")
 
     class Meta:
         model = Track
-        fields: ClassVar[list[str]] = ["spotify_id", "name", "artists", "album", "genres", "spotify_url",
-                  "valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness", "tempo",
+        fields: ClassVar[list[str]] = ["spotify_id", "name", "artists", "album", "genres", "spotify_url", "embed_url",
+                  "artwork_url", "valence", "energy", "danceability", "acousticness", "instrumentalness", "speechiness", "tempo",
                   "explicit", "release_year"]
 
 

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from soundscapify.health import healthz, readyz
+from soundscapify.landing import home
 from soundscapify.views import favicon
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("account/", include("accounts.urls")),
     path("scenes/", include("scenes.urls")),

@@ -21,6 +21,7 @@ class SpotifyTrack:
     artists: tuple[str, ...]
     album: str
     uri: str
+    image_url: str = ""  # the album's artwork, about 300 px where Spotify has that size
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,16 @@ def parse_track(data: dict[str, Any]) -> SpotifyTrack:
         artists=tuple(artist.get("name", "") for artist in data.get("artists") or []),
         album=(data.get("album") or {}).get("name", ""),
         uri=data.get("uri") or f"spotify:track:{data['id']}",
+        image_url=_artwork((data.get("album") or {}).get("images") or []),
     )
+
+
+def _artwork(images: list[dict[str, Any]]) -> str:
+    """The smallest album image at least 120 px wide (Spotify lists 640, 300, 64), else the largest."""
+    sized = sorted((image for image in images if image.get("url")), key=lambda image: image.get("width") or 0)
+    fitting = [image for image in sized if (image.get("width") or 0) >= 120]
+    chosen = fitting[0] if fitting else (sized[-1] if sized else None)
+    return str(chosen["url"]) if chosen else ""
 
 
 def parse_tracks(items: list[dict[str, Any] | None]) -> list[SpotifyTrack]:

@@ -28,10 +28,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "key": ("key",),
     "explicit": ("explicit",),
     "release_year": ("release_year", "year", "release_date"),
+    "image_url": ("image_url", "album_image", "album_image_url", "artwork_url", "album_art", "cover_url"),
 }
 FIELDS = tuple(ALIASES)
 REQUIRED = ("spotify_id", "name", "valence", "energy")
-LABELS = {"spotify_id": "track id", "name": "name", "duration_ms": "duration", "release_year": "release year"}
+LABELS = {"spotify_id": "track id", "name": "name", "duration_ms": "duration", "release_year": "release year", "image_url": "artwork"}
 
 UNMAPPED_HEADER = "Unrecognised header ({header}): no column for {missing}."
 

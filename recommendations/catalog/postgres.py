@@ -40,11 +40,12 @@ SEEN = "import_tracks_seen"
 SQL_TYPES = {
     "spotify_id": "text", "name": "text", "artists": "jsonb", "album": "text", "genres": "jsonb",
     "duration_ms": "integer", "mode": "smallint", "key": "smallint", "explicit": "boolean", "release_year": "smallint",
+    "image_url": "text",
 }
 LIST_FIELDS = ("artists", "genres")
 PLAIN = re.compile(r'[^"\\\x00-\x1f]*')  # needs no escaping inside a JSON string
 # Staged NULL (the file brings nothing) becomes these on insert, as the model's defaults do.
-DEFAULTS = {"artists": "'[]'::jsonb", "genres": "'[]'::jsonb", "album": "''"}
+DEFAULTS = {"artists": "'[]'::jsonb", "genres": "'[]'::jsonb", "album": "''", "image_url": "''"}
 
 
 def copy_upsert(rows: Iterable[Row], *, source: str) -> tuple[int, int, int]:

@@ -31,7 +31,7 @@ RANGES: dict[str, tuple[float, float]] = {
 NUMBERS = tuple(RANGES)  # the audio features, passed on as checked text
 DURATIONS = (0.0, 24 * 3600 * 1000.0)
 YEARS = (1000, 2100)
-MAX_LENGTHS = {"name": 500, "album": 500, "artists": 200, "genres": 100}
+MAX_LENGTHS = {"name": 500, "album": 500, "artists": 200, "genres": 100, "image_url": 500}
 PROGRESS_EVERY = 10_000  # rows between progress reports
 
 Convert = Callable[[str], Any]
@@ -242,6 +242,15 @@ def release_year(text: str) -> int | None:
     return year
 
 
+def artwork(text: str) -> str | None:
+    """An album image's https address. Anything else is left out, not the row: a track
+    plays without its artwork, and the page shows a drawn note instead."""
+    url = _text(text)
+    if url.startswith("https://") and len(url) <= MAX_LENGTHS["image_url"] and not any(c.isspace() for c in url):
+        return url
+    return None
+
+
 CONVERTERS: dict[str, Convert] = {
     "spotify_id": spotify_id,
     "name": track_name,
@@ -254,4 +263,5 @@ CONVERTERS: dict[str, Convert] = {
     "key": key,
     "explicit": explicit,
     "release_year": release_year,
+    "image_url": artwork,
 }

@@ -16,6 +16,7 @@ from recommendations.models import Track
 TRACK_FIELDS = (
     "name", "artists", "album", "genres", "duration_ms", "valence", "energy", "danceability", "acousticness",
     "instrumentalness", "speechiness", "tempo", "loudness", "mode", "key", "explicit", "release_year",
+    "image_url",
 )
 
 
@@ -97,7 +98,7 @@ def _merged_values(old: Track | None, values: dict[str, Any], features_source: s
 
 
 def _empty(name: str) -> Any:
-    return {"name": "", "album": "", "artists": [], "genres": []}.get(name)
+    return {"name": "", "album": "", "image_url": "", "artists": [], "genres": []}.get(name)
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:

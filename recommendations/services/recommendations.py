@@ -16,8 +16,9 @@ from recommendations import criteria as rules
 from recommendations.models import Recommendation, RecommendationItem, SceneCorrection
 from recommendations.profiles import Profile, blend_profiles, scene_profile
 from recommendations.ranking import Pick, Variety, rank
+from recommendations.reasons import Setting
 from recommendations.services.feedback import FeedbackError, scene_correction_set
-from scenes.labels import scene_in_sentence
+from scenes.labels import scene_display_name
 from soundscapify.time_zones import known_time_zone_or_blank
 
 if TYPE_CHECKING:
@@ -83,15 +84,15 @@ def recommendation_create(
     band = rules.band_for_hour(local_time.hour)
     box = rules.blend([(p, known[name].criteria) for name, p in weights.items()], band)
     profile = blend_profiles([(p, scene_profile(known[name].profile_values)) for name, p in weights.items()])
-    phrase = f"fits {_scene_phrase(weights)} {_time_phrase(local_time.hour)}"
-    picks, used_box, notes = _pick(user, box, profile, size, phrase, random.Random(seed))
+    setting = Setting(scenes=_scene_phrase(weights), time=_time_phrase(local_time.hour), band=band)
+    picks, used_box, notes = _pick(user, box, profile, size, setting, random.Random(seed))
     heard = scene_probabilities if detected is None else detected
     snapshot = {"detected": {k: round(float(v), 4) for k, v in heard.items()}, **_snapshot(known, weights, band, box, used_box)}
     return _store(user, recording, weights, snapshot, model_version, local_time, picks, notes)
 
 
 def _pick(
-    user: User, box: rules.Box, profile: Profile, size: int, phrase: str, rng: random.Random
+    user: User, box: rules.Box, profile: Profile, size: int, setting: Setting, rng: random.Random
 ) -> tuple[list[Pick], rules.Box, list[str]]:
     taste = selectors.user_taste(user=user)
     excluded = selectors.recently_recommended_track_ids(user=user, last=conf.get("RECOMMENDATIONS_NO_REPEAT_LAST"))
@@ -104,7 +105,7 @@ def _pick(
         candidates = selectors.candidate_tracks(
             used, wanted=max(10 * size, 200), exclude_ids=excluded, allow_explicit=allow_explicit, rng=rng
         )
-        picks = rank(candidates, box=box, profile=profile, taste=taste, scene_phrase=phrase, size=size, variety=_variety())
+        picks = rank(candidates, box=box, profile=profile, taste=taste, setting=setting, size=size, variety=_variety())
         if len(picks) >= size:
             break
     if not picks:
@@ -126,8 +127,8 @@ def _variety() -> Variety:
 
 
 def _scene_phrase(weights: dict[str, float]) -> str:
-    names = [scene_in_sentence(name) for name in weights][:2]
-    return " and ".join(names)
+    """The two likeliest scenes by their display names: "Rain and Work & study"."""
+    return " and ".join(scene_display_name(name) for name in list(weights)[:2])
 
 
 def _time_phrase(hour: int) -> str:

@@ -189,7 +189,10 @@ def _wait(seconds: int, sleep: Sleep, what: str) -> None:
 
 
 def _upsert_spotify_tracks(tracks: Iterable[SpotifyTrack], *, source: str) -> None:
-    rows = [{"spotify_id": t.id, "name": t.name[:500], "artists": list(t.artists), "album": t.album[:500]} for t in tracks if t.id]
+    rows = [
+        {"spotify_id": t.id, "name": t.name[:500], "artists": list(t.artists), "album": t.album[:500], "image_url": t.image_url[:500]}
+        for t in tracks if t.id
+    ]
     if rows:
         upsert_tracks(rows, source=source)
 

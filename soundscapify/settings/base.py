@@ -145,10 +145,13 @@ CONTENT_SECURITY_POLICY = {
         "style-src": [SELF],
         # Style attributes (a bar's width) cannot run code; <style> blocks stay forbidden.
         "style-src-attr": ["'unsafe-inline'"],
-        "img-src": [SELF, "data:"],
+        # Album artwork comes from Spotify's image host (Track.artwork_url shows no other).
+        "img-src": [SELF, "data:", "https://i.scdn.co"],
         # The recorder previews a clip from a blob: URL before it is uploaded.
         "media-src": [SELF, "blob:"],
         "connect-src": [SELF],
+        # The songs page plays a track in Spotify's embed player, loaded when asked for.
+        "frame-src": ["https://open.spotify.com"],
         "font-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],

@@ -711,7 +711,9 @@ def _catalog(size: int) -> dict[str, dict[str, Any]]:
                 "type": "album",
                 "album_type": "album",
                 "uri": f"spotify:album:{album_id}",
-                "images": [],
+                "images": [  # largest first, as Spotify lists them
+                    {"url": f"https://i.scdn.co/image/{album_id}{size}", "width": size, "height": size} for size in (640, 300, 64)
+                ],
                 "release_date": "2024-01-01",
                 "release_date_precision": "day",
                 "artists": [artist_obj],

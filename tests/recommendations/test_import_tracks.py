@@ -262,3 +262,17 @@ def test_it_imports_the_real_catalog_files(shared_catalog, name, columns, rows):
     assert Track.objects.filter(scored=True).count() == Track.objects.count() > 0
     again, _ = run(shared_catalog / name)
     assert " 0 created, 0 updated" in again and "Nothing changed" in again
+
+
+def test_an_artwork_column_fills_the_album_image_and_a_bad_one_leaves_only_the_artwork_out(write_csv):
+    out, _ = run(write_csv(
+        "track_id,track_name,artist_name,valence,energy,album_image\n"
+        "0AAAAAAAAAAAAAAAAAAAAA,Feeling Good,Nina Simone,0.4,0.3,https://i.scdn.co/image/ab67616d00001e02aaaa\n"
+        "1BBBBBBBBBBBBBBBBBBBBB,Plain Http,Someone,0.5,0.5,http://example.com/cover.jpg\n"
+    ))
+
+    assert "artwork <- album_image" in out and "2 rows: 2 created" in out
+    images = dict(Track.objects.values_list("spotify_id", "image_url"))
+    assert images == {"0AAAAAAAAAAAAAAAAAAAAA": "https://i.scdn.co/image/ab67616d00001e02aaaa", "1BBBBBBBBBBBBBBBBBBBBB": ""}
+    run(write_csv("track_id,track_name,artist_name,valence,energy\n0AAAAAAAAAAAAAAAAAAAAA,Feeling Good,Nina Simone,0.4,0.3\n", "later.csv"))
+    assert Track.objects.get(spotify_id="0AAAAAAAAAAAAAAAAAAAAA").image_url == "https://i.scdn.co/image/ab67616d00001e02aaaa"

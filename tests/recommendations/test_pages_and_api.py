@@ -80,7 +80,8 @@ def test_a_thumbs_up_from_the_page_is_stored_and_shown(client, user, recommendat
     assert response.status_code == 302
     assert Feedback.objects.get(user=user, track=item.track).value == 1
     page = client.get(reverse("recommendations:detail", args=[recommendation.pk])).content.decode()
-    assert 'class="vote chosen"' in page
+    assert 'aria-pressed="true" aria-label="Thumbs up"' in page
+    assert 'aria-pressed="false" aria-label="Thumbs down"' in page
 
 
 def test_a_scene_correction_from_the_page_is_kept(client, user, recommendation):

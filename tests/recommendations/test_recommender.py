@@ -68,7 +68,7 @@ def test_it_picks_twenty_tracks_ranked_by_closeness_to_the_centre(user, grid):
     items = list(recommendation.items.order_by("rank"))
     assert len(items) == 20 and [i.rank for i in items] == list(range(1, 21))
     assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
-    assert items[0].reason.endswith("fits rain this morning")
+    assert items[0].reason.endswith("for Rain this morning")
     assert recommendation.notes == [NOTE_NO_TASTE]
 
 
@@ -123,7 +123,10 @@ def test_taste_pulls_the_ranking_towards_the_users_top_tracks(user):
     items = list(recommend(user, seed=1).items.select_related("track").order_by("rank"))
 
     assert items[0].track == like_it
-    assert items[0].reason == "calm and acoustic, close to Blue Song (a top track of yours)"
+    assert items[0].reason == (
+        "Sounds like Blue Song (a top track of yours); 90 BPM, mostly acoustic (90%); "
+        "low-key energy (15%) and a wistful mood (30%) for Rain this morning"
+    )
     assert NOTE_NO_TASTE not in items[0].recommendation.notes
 
 

@@ -15,12 +15,14 @@ from recommendations.criteria import Box
 from recommendations.models import ListeningSettings, Scene
 from recommendations.profiles import Profile, Range, blend_profiles, scene_profile
 from recommendations.ranking import Song, Taste, Variety, rank
+from recommendations.reasons import Setting
 from recommendations.services.recommendations import recommendation_create
 from tests.recommendations.factories import TrackFactory, UserFactory
 from tests.recommendations.test_admin import scene_form
 
 MORNING = datetime(2026, 5, 1, 9, 30, tzinfo=ZoneInfo("Europe/Paris"))
 BOX = Box(0.2, 0.6, 0.1, 0.5)
+RAIN_MORNING = Setting(scenes="Rain", time="this morning", band="low")
 ACOUSTIC_SLOW = Profile(ranges={"acousticness": Range(0.5, 1.0), "tempo": Range(50, 110)}, preferred={"folk": 1.0}, avoided={"hip hop": 1.0})
 
 
@@ -30,7 +32,7 @@ def song(pk: int, **features) -> Song:
 
 
 def rank_songs(songs, profile=ACOUSTIC_SLOW, size=20, variety=Variety()):
-    return rank(songs, box=BOX, profile=profile, taste=Taste(), scene_phrase="fits rain", size=size, variety=variety)
+    return rank(songs, box=BOX, profile=profile, taste=Taste(), setting=RAIN_MORNING, size=size, variety=variety)
 
 
 def test_a_song_that_fits_the_profile_outranks_one_that_only_sits_at_the_boxs_centre():
@@ -53,7 +55,7 @@ def test_without_a_profile_the_centre_decides():
 def test_the_reason_names_what_made_the_song_fit():
     picks = rank_songs([song(2, acousticness=0.9, tempo=76.0, genres=["Folk"])])
 
-    assert picks[0].reason == "calm and acoustic, 76 BPM, folk, fits rain"
+    assert picks[0].reason == "76 BPM, mostly acoustic (90%), folk; low-key energy (30%) and a wistful mood (40%) for Rain this morning"
 
 
 def test_genres_match_by_whole_words_in_any_spelling():

@@ -8,19 +8,17 @@ check the frame's address and that the Content-Security-Policy let it be made.
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 
 from recommendations.models import Recommendation
 from recommendations.tasks import recommend_for_recording
 from tests.factories import UserFactory
 from tests.platform.test_pages_in_a_browser import sign_in
-from tests.recommendations.factories import RecordingFactory, TrackFactory
+from tests.recommendations.factories import RecordingFactory, TrackFactory, seed_scene_table
 from tests.scenes.helpers import ambience, encode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,8 +44,7 @@ def user():
 @pytest.fixture
 def pages(user) -> dict[str, str]:
     """Paths of the landing, listen, result and songs pages, with a classified recording."""
-    # A transactional test empties every table afterwards, the migration-seeded criteria too.
-    importlib.import_module("recommendations.migrations.0002_seed_scenes").seed(apps, None)
+    seed_scene_table()
     for valence in range(1, 20):
         for energy in range(1, 20):
             TrackFactory.create(valence=valence / 20, energy=energy / 20, acousticness=(valence * energy % 10) / 10)

@@ -5,18 +5,16 @@ shows a SEVERE console message in Chromium; so does a missing resource (404) or 
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.test import Client
 
 from recommendations.models import Recommendation, Scene
 from recommendations.tasks import recommend_for_recording
 from tests.factories import UserFactory
-from tests.recommendations.factories import RecordingFactory, TrackFactory
+from tests.recommendations.factories import RecordingFactory, TrackFactory, seed_scene_table
 from tests.scenes.helpers import ambience, encode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,8 +40,7 @@ def staff_user():
 
 @pytest.fixture
 def objects(staff_user) -> dict[str, object]:
-    # A transactional test empties every table afterwards, the migration-seeded criteria too.
-    importlib.import_module("recommendations.migrations.0002_seed_scenes").seed(apps, None)
+    seed_scene_table()
     for valence in range(1, 20):
         for energy in range(1, 20):
             TrackFactory.create(valence=valence / 20, energy=energy / 20)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+import importlib
+from typing import Any, Literal
 
 import factory
+from django.apps import apps as django_apps
 
 from recommendations.models import Feedback, Recommendation, RecommendationItem, Scene, TasteTrack, Track
 from scenes.models import Recording
@@ -114,3 +116,19 @@ class RecordingFactory(factory.django.DjangoModelFactory[Recording]):
             confidence=probabilities[top], model_version="esc50-test-v1", processing_ms=10,
         )
         recording.save(update_fields=["result"])
+
+
+class _SeedApps:
+    """The app registry as the seed migration knew it, where SceneLabel was a recommendations
+    model (it has moved to scenes)."""
+
+    def get_model(self, app_label: str, model_name: str) -> Any:
+        if (app_label, model_name) == ("recommendations", "SceneLabel"):
+            app_label = "scenes"
+        return django_apps.get_model(app_label, model_name)
+
+
+def seed_scene_table() -> None:
+    """The scenes and their labels, as the seed migration writes them: a transactional test
+    empties every table afterwards, the migration-seeded ones too."""
+    importlib.import_module("recommendations.migrations.0002_seed_scenes").seed(_SeedApps(), None)

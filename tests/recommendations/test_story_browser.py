@@ -4,13 +4,11 @@ scene colours. Screenshots go to test-artifacts/.
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.test import Client
 
@@ -18,7 +16,7 @@ from recommendations.models import Recommendation
 from recommendations.tasks import recommend_for_recording
 from scenes.models import SceneResult
 from tests.browser import headless_chromium, save_screenshot
-from tests.recommendations.factories import RecordingFactory, TrackFactory
+from tests.recommendations.factories import RecordingFactory, TrackFactory, seed_scene_table
 from tests.scenes.helpers import ambience, encode
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +31,7 @@ def driver() -> Iterator[Any]:
 @pytest.fixture
 def songs(user) -> Recommendation:
     """Rain heard, then a little street: the recording, its timeline, and songs for it."""
-    # A transactional test empties every table afterwards, the migration-seeded criteria too.
-    importlib.import_module("recommendations.migrations.0002_seed_scenes").seed(apps, None)
+    seed_scene_table()
     for valence in range(1, 20):
         for energy in range(1, 20):
             TrackFactory.create(valence=valence / 20, energy=energy / 20)

@@ -115,7 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:account"
+# Signed in, people come to record: the Listen page, not the account page.
+LOGIN_REDIRECT_URL = "scenes:capture"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Spotify --------------------------------------------------------------------
@@ -143,7 +144,7 @@ SOCIAL_AUTH_SPOTIFY_AUTHORIZATION_URL = f"{SPOTIFY_ACCOUNTS_BASE_URL.rstrip('/')
 SOCIAL_AUTH_SPOTIFY_ACCESS_TOKEN_URL = f"{SPOTIFY_ACCOUNTS_BASE_URL.rstrip('/')}/api/token"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
-SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/account/"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/scenes/"
 SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL = "/account/"
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/account/login/"
 SOCIAL_AUTH_RAISE_EXCEPTIONS = False

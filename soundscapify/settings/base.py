@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "soundscapify.security.SignedInResponsesNotStoredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "soundscapify.error_pages.ProductErrorPagesMiddleware",
     "accounts.middleware.SpotifyAuthErrorMiddleware",
 ]
 

@@ -6,11 +6,11 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from scenes.errors import (
-    RATE_LIMITED_MESSAGE,
     SILENT_MESSAGE,
     TOO_LARGE_MESSAGE,
     TOO_LONG_MESSAGE,
     UNDECODABLE_MESSAGE,
+    rate_limited_message,
 )
 from scenes.models import Recording, SceneResult
 from soundscapify.api_errors import INVALID_INPUT_MESSAGE, error_example
@@ -163,5 +163,5 @@ ERROR_EXAMPLES = [
         "No file", 400, "invalid", INVALID_INPUT_MESSAGE, errors={"file": ["No file was submitted."]}
     ),
     error_example("Too large", 413, "too_large", TOO_LARGE_MESSAGE.format(limit_mb=20)),
-    error_example("Rate limited", 429, "rate_limited", RATE_LIMITED_MESSAGE.format(limit=30)),
+    error_example("Rate limited", 429, "rate_limited", rate_limited_message(limit=30, retry_after_s=720)),
 ]

@@ -311,6 +311,8 @@ READYZ_CHECK_MODEL = env.bool("READYZ_CHECK_MODEL", default=True)
 
 # --- Misc ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# Dates read the same on every page (soundscapify/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["soundscapify.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -13,6 +13,7 @@ from recommendations.services.feedback import ERROR_NOT_RECOMMENDED, ERROR_UNKNO
 from recommendations.services.recommendations import ERROR_EMPTY_CATALOG
 from recommendations.tasks import recommend_for_recording
 from scenes.models import Recording
+from soundscapify.api_fields import UNKNOWN_TIME_ZONE
 from tests.factories import UserFactory
 from tests.recommendations.factories import RecordingFactory, TrackFactory
 
@@ -129,6 +130,25 @@ def test_the_api_creates_lists_and_details(api, user, catalog):
     assert [r["id"] for r in listing["results"]] == [fresh.json()["id"], created.json()["id"]]
     assert listing["results"][0]["item_count"] == 20
     assert api.get(f"/api/v1/recommendations/{created.json()['id']}/").json()["id"] == created.json()["id"]
+
+
+@pytest.mark.parametrize("name", ["time_zone", "timezone"], ids=["its-name", "its-former-name"])
+def test_the_api_reads_the_time_zone_by_its_one_name_and_its_former_one(api, user, catalog, name):
+    recording = RecordingFactory.create(user=user, time_zone="Asia/Tokyo")
+
+    created = api.post("/api/v1/recommendations/", {"recording": str(recording.pk), name: "America/Lima"}, format="json")
+
+    assert created.status_code == 201
+    assert created.json()["time_zone"] == "America/Lima"
+
+
+def test_the_api_refuses_an_unknown_time_zone_as_the_upload_does(api, user, catalog):
+    recording = RecordingFactory.create(user=user)
+
+    refused = api.post("/api/v1/recommendations/", {"recording": str(recording.pk), "time_zone": "Mars/Olympus"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"time_zone": [UNKNOWN_TIME_ZONE.format(value="Mars/Olympus")]}
 
 
 def test_the_api_hides_other_users_recordings_and_recommendations(api, catalog):

@@ -239,7 +239,10 @@ def test_export_my_data_holds_the_users_recommendations_and_feedback(user, recom
     data = user_export_data(user=user)["recommendations"]
 
     assert data["history"][0]["songs"][0]["spotify_id"] == recommendation.items.order_by("rank").first().track.spotify_id
-    assert data["feedback"] == [{"spotify_id": item.track.spotify_id, "value": "up", "at": data["feedback"][0]["at"]}]
+    assert data["feedback"] == [
+        {"spotify_id": item.track.spotify_id, "name": item.track.name, "value": "up", "recommendation": None,
+         "at": data["feedback"][0]["at"]}
+    ]
     assert user_export_data(user=UserFactory.create())["recommendations"]["history"] == []
 
 

@@ -55,3 +55,17 @@ def test_the_docs_page_renders_the_api_in_a_browser(live_server, browser) -> Non
     assert browser.find_elements("css selector", ".opblock")  # the operations are listed
     assert browser.console_errors() == []
     browser.save_screenshot_artifact("api-docs.png")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db
+def test_trying_the_upload_in_the_docs_offers_a_file_picker(live_server, browser) -> None:
+    browser.get(f"{live_server.url}/api/docs/")
+    upload = browser.wait_for_css("#operations-recordings-v1_recordings_create")
+
+    upload.find_element("css selector", ".opblock-summary").click()
+    browser.wait_for_css("#operations-recordings-v1_recordings_create .try-out__btn").click()
+
+    body = browser.wait_for_css("#operations-recordings-v1_recordings_create .opblock-body")
+    file_inputs = body.find_elements("css selector", "input[type=file]")
+    assert len(file_inputs) == 1  # the `file` field, not a text box

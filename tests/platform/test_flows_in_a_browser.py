@@ -101,3 +101,24 @@ def test_a_refused_microphone_is_explained_in_the_recorder_card(live_server, bro
     assert message.text == MICROPHONE_MESSAGES["denied"]
     assert not browser.find_element("css selector", "#upload-status").is_displayed()
     browser.save_screenshot_artifact("microphone-denied.png")
+
+
+def test_the_new_token_is_copied_whole_by_its_button(live_server, browser) -> None:
+    user = UserFactory.create()
+    sign_in(browser, live_server, user)
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"origin": live_server.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    browser.get(f"{live_server.url}/account/")
+
+    fill(browser, {"name": "My phone"})
+    submit(browser, "/account/tokens/")
+    key = browser.wait_for_css("#api-token-key").text
+    browser.wait_for_css(".copy-button").click()
+
+    assert browser.wait_for_css(".copy-status").text == "Copied."
+    copied = browser.execute_async_script("navigator.clipboard.readText().then(arguments[0], () => arguments[0](null));")
+    assert copied == key and key.startswith("ssk_") and len(key) == 47
+    assert user.api_tokens.get().prefix == key[:12]
+    assert browser.console_errors() == []

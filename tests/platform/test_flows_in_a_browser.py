@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts import constants
+from accounts.services import api_token_create
 from scenes.errors import MICROPHONE_MESSAGES
 from scenes.models import Recording
 from scenes.views import RECORDING_DELETED
@@ -122,3 +123,25 @@ def test_the_new_token_is_copied_whole_by_its_button(live_server, browser) -> No
     assert copied == key and key.startswith("ssk_") and len(key) == 47
     assert user.api_tokens.get().prefix == key[:12]
     assert browser.console_errors() == []
+
+
+def test_the_token_table_and_the_recordings_list_fit_a_phone(live_server, browser) -> None:
+    user = UserFactory.create()
+    api_token_create(user=user, name="My phone, the one with the cracked screen")
+    recording = RecordingFactory.create(user=user, original_filename="a-long-file-name-from-a-phone-2026-12-03-0905.m4a")
+    sign_in(browser, live_server, user)
+    # A phone's 390 x 844 viewport; with "mobile", a page too wide widens the layout viewport.
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
+    )
+
+    widths = {}
+    for path in ("/account/", "/scenes/history/", f"/scenes/{recording.id}/delete/"):
+        browser.get(live_server.url + path)
+        browser.wait_for_css("main")
+        widths[path] = browser.execute_script("return document.documentElement.scrollWidth")
+        browser.save_screenshot_artifact(f"phone{path.rstrip('/').replace('/', '-')[:40]}.png")
+
+    assert widths == dict.fromkeys(widths, 390)
+    link = browser.find_element("css selector", "#confirm-delete")
+    assert link.size["height"] >= 44

@@ -25,6 +25,7 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-key-not-for-production-0c9f3b1e
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "soundscapify.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -16,6 +16,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from soundscapify.api_errors import NOT_FOUND_MESSAGE, SERVER_ERROR_MESSAGE
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.platform.error_urls")]
 
@@ -105,3 +106,16 @@ def test_the_server_that_start_sh_runs_answers_our_404(tmp_path: Path) -> None:
 
     assert status == 404
     assert NOT_FOUND_HEADING in html and TECHNICAL_PAGE not in html
+
+
+def test_an_expired_form_is_explained_not_django_s_csrf_page(debug: bool) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory.create())
+
+    response = client.post("/account/logout/")  # no CSRF token: a page left open too long
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "This form had expired" in html and 'class="site-header"' in html
+    assert "CSRF" not in html and TECHNICAL_PAGE not in html
+    assert "_auth_user_id" in client.session  # nothing was changed

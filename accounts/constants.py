@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-SIGNED_UP = "Welcome to SoundScapify! Your account is ready."
+SIGNED_UP = "Welcome to SoundScapify! Your account is ready: record a few seconds to get your first songs."
+LOGGED_OUT = "You are logged out. See you soon!"
 RECONNECT_SPOTIFY = "Your Spotify connection has expired or was revoked. Please reconnect Spotify."
 SPOTIFY_SCOPE_MISSING = "Spotify did not allow that request. Reconnect Spotify to grant the permissions again."
 CONNECT_SPOTIFY_FIRST = "Connect your Spotify account first."

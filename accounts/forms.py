@@ -6,12 +6,44 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm, UserCreationForm
+from django.core.exceptions import ValidationError
 
 from . import constants
 
 
-class SignupForm(UserCreationForm):
+class _WeakPasswordUnderThePassword:
+    """Django reports a weak password under the confirmation field; people look for it under
+    the password they chose. A mismatch stays under the confirmation."""
+
+    chosen_password_field = "password1"
+
+    def validate_password_for_user(self, user: Any, password_field_name: str = "") -> None:
+        super().validate_password_for_user(user, password_field_name=self.chosen_password_field)  # type: ignore[misc]
+
+
+class LoginForm(AuthenticationForm):
+    """A wrong password is said under the password field, where the person looks."""
+
+    def clean(self) -> dict[str, Any]:
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code != "invalid_login":
+                raise
+            self.add_error("password", error)
+            return self.cleaned_data
+
+
+class NewPasswordForm(_WeakPasswordUnderThePassword, SetPasswordForm):
+    chosen_password_field = "new_password1"
+
+
+class ChangePasswordForm(_WeakPasswordUnderThePassword, PasswordChangeForm):
+    chosen_password_field = "new_password1"
+
+
+class SignupForm(_WeakPasswordUnderThePassword, UserCreationForm):
     email = forms.EmailField(required=True, help_text="Used only to reset your password.")
 
     class Meta(UserCreationForm.Meta):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +20,7 @@ from django.views.generic.edit import FormView
 
 from . import constants
 from .export import user_export_data
-from .forms import ApiTokenForm, DeleteAccountForm, SignupForm
+from .forms import ApiTokenForm, ChangePasswordForm, DeleteAccountForm, LoginForm, NewPasswordForm, SignupForm
 from .models import ApiToken
 from .ratelimit import (
     AttemptLimiter,
@@ -49,6 +50,7 @@ class LoginView(auth_views.LoginView):
     answers 429 without checking the password, until the limit's window has passed."""
 
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -71,7 +73,14 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Logs out (POST only) and says so on the page it lands on."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:  # the message outlives the session: logout() keeps the message storage
+            messages.success(request, constants.LOGGED_OUT)
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -95,6 +104,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = NewPasswordForm
     success_url = reverse_lazy("accounts:password_reset_complete")
 
 
@@ -120,7 +130,7 @@ def _rate_limited(view: FormView, limiter: AttemptLimiter, message: str) -> Http
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:account")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = user_create(
@@ -130,7 +140,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend=LOCAL_BACKEND)
         messages.success(request, constants.SIGNED_UP)
-        return redirect("accounts:account")
+        return redirect(settings.LOGIN_REDIRECT_URL)
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -151,7 +161,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def password(request: HttpRequest) -> HttpResponse:
     """Change the password, or set one for an account created through Spotify."""
     user = signed_in_user(request)
-    form_class = PasswordChangeForm if user.has_usable_password() else SetPasswordForm
+    form_class = ChangePasswordForm if user.has_usable_password() else NewPasswordForm
     form = form_class(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         update_session_auth_hash(request, form.save())

@@ -94,7 +94,7 @@ class RecommendationListCreateApi(_OwnRecommendationApi):
         existing = set(recording.recommendations.values_list("id", flat=True))
         try:
             recommendation = recommendation_create_for_recording(
-                recording=recording, local_time=local_time_now_for(recording, data.validated_data.get("timezone")),
+                recording=recording, local_time=local_time_now_for(recording, data.validated_data.get("time_zone")),
                 again=data.validated_data["again"],
             )
         except RecommendationError as exc:

@@ -1,7 +1,7 @@
 """API input and output shapes."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rest_framework import serializers
 
@@ -15,6 +15,9 @@ from recommendations.models import (
     Track,
 )
 from recommendations.profiles import PROFILE_FIELDS
+from soundscapify.api_fields import TimeZoneField
+
+LEGACY_TIME_ZONE = "timezone"  # the name of `time_zone` in POST /recommendations/ before
 
 
 class TrackSerializer(serializers.ModelSerializer):
@@ -76,8 +79,18 @@ class RecommendationSerializer(RecommendationSummarySerializer):
 
 class RecommendationCreateSerializer(serializers.Serializer):
     recording = serializers.UUIDField()
-    timezone = serializers.CharField(required=False, allow_blank=True, help_text="IANA zone of the user, e.g. Europe/Paris.")
+    time_zone = TimeZoneField(
+        help_text="The user's IANA time zone now, e.g. Europe/Paris: their local time picks the songs' "
+        "energy. Defaults to the recording's zone, then the site's. (`timezone`, its former name, is still read.)"
+    )
     again = serializers.BooleanField(default=False, help_text="Make a new recommendation even if the recording has one.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        # Clients written against the field's former name keep working; the new name wins.
+        if hasattr(data, "keys") and LEGACY_TIME_ZONE in data and "time_zone" not in data:
+            data = data.copy()
+            data["time_zone"] = data[LEGACY_TIME_ZONE]
+        return super().to_internal_value(data)
 
 
 class FeedbackSerializer(serializers.Serializer):

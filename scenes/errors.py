@@ -20,7 +20,8 @@ LENGTH_REQUIRED_MESSAGE = (
 )
 TRUNCATED_MESSAGE = "This recording is incomplete: the upload may have been cut off. Please try again."
 RATE_LIMITED_MESSAGE = (
-    "You have made {limit} recordings in the last hour, the most we can analyse. Please try again later."
+    "You have made {limit} recordings in the last hour, the most we can analyse. "
+    "You can send the next one in {wait}."
 )
 STORAGE_FULL_MESSAGE = (
     "Your recordings use all of your {limit_mb:g} MB of storage. Delete some old recordings to make room."
@@ -28,6 +29,32 @@ STORAGE_FULL_MESSAGE = (
 MODEL_UNAVAILABLE_MESSAGE = "Our scene model is unavailable right now. Please try again later."
 PROCESSING_FAILED_MESSAGE = "We could not analyse this recording right now. Please try again later."
 NO_AUDIO_MESSAGE = "The audio of this recording has been deleted, so it cannot be analysed again."
+
+# What the recorder says when the browser refuses the microphone, by DOMException name
+# (static/scenes/capture.js picks one; the page carries them, so they live here).
+MICROPHONE_MESSAGES = {
+    "denied": (
+        "Your browser is not letting SoundScapify use the microphone. Allow it for this site (the "
+        "microphone or lock icon beside the address), then press Record again. Or choose a file below."
+    ),
+    "missing": "We could not find a microphone. Connect one and press Record again, or choose a file below.",
+    "busy": (
+        "Your microphone is in use by another app or is not working. Close the other app and press "
+        "Record again, or choose a file below."
+    ),
+    "unsupported": (
+        "This browser cannot record here: recording needs a secure (https) page and a recent browser. "
+        "You can choose a file below instead."
+    ),
+    "other": "We could not start the microphone. Press Record to try again, or choose a file below.",
+}
+
+
+def rate_limited_message(*, limit: int, retry_after_s: int) -> str:
+    """RATE_LIMITED_MESSAGE with the wait in whole minutes, rounded up: "in 12 minutes"."""
+    minutes = max(1, -(-retry_after_s // 60))
+    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return RATE_LIMITED_MESSAGE.format(limit=limit, wait=wait)
 
 
 class RecordingRejected(Exception):

@@ -1,6 +1,7 @@
 """A person's recording of the sound around them, and the scene model's results for it."""
 from __future__ import annotations
 
+import re
 import uuid
 from typing import ClassVar
 
@@ -8,6 +9,12 @@ from django.conf import settings
 from django.db import models
 
 from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH
+
+# What the capture page names what it records (static/scenes/capture.js); earlier versions
+# sent plain "recording.<ext>".
+BROWSER_RECORDING_NAMES = re.compile(r"(browser-)?recording\.(webm|ogg|m4a)")
+RECORDED_IN_THE_BROWSER = "Recorded in the browser"
+UNNAMED_RECORDING = "A file without a name"
 
 
 def recording_upload_to(recording: Recording, filename: str) -> str:
@@ -70,6 +77,17 @@ class Recording(models.Model):
     @property
     def has_audio(self) -> bool:
         return bool(self.file)
+
+    @property
+    def recorded_in_browser(self) -> bool:
+        return BROWSER_RECORDING_NAMES.fullmatch(self.original_filename) is not None
+
+    @property
+    def display_name(self) -> str:
+        """The name people know it by: the file they chose, or "Recorded in the browser"."""
+        if self.recorded_in_browser:
+            return RECORDED_IN_THE_BROWSER
+        return self.original_filename or UNNAMED_RECORDING
 
 
 class UploadRefusal(models.Model):

@@ -6,16 +6,15 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from scenes.errors import (
-    RATE_LIMITED_MESSAGE,
     SILENT_MESSAGE,
     TOO_LARGE_MESSAGE,
     TOO_LONG_MESSAGE,
     UNDECODABLE_MESSAGE,
+    rate_limited_message,
 )
 from scenes.models import Recording, SceneResult
 from soundscapify.api_errors import INVALID_INPUT_MESSAGE, error_example
-from soundscapify.time_zones import MAX_LENGTH as TIME_ZONE_MAX_LENGTH
-from soundscapify.time_zones import is_known_time_zone
+from soundscapify.api_fields import TimeZoneField
 
 
 class RecordingUploadSerializer(serializers.Serializer):
@@ -23,16 +22,7 @@ class RecordingUploadSerializer(serializers.Serializer):
         help_text="The audio: WAV, FLAC, OGG, Opus, MP3, M4A or WebM. Its content decides, not its name.",
         allow_empty_file=True,  # an empty file gets our own message, not DRF's
     )
-    time_zone = serializers.CharField(
-        required=False, allow_blank=True, max_length=TIME_ZONE_MAX_LENGTH,
-        help_text="The user's IANA time zone, e.g. Europe/Paris: their local time picks the songs' energy. "
-        "Defaults to the site's zone.",
-    )
-
-    def validate_time_zone(self, value: str) -> str:
-        if value and not is_known_time_zone(value):
-            raise serializers.ValidationError(f"Unknown time zone {value!r}: use an IANA name such as Europe/Paris.")
-        return value
+    time_zone = TimeZoneField()
 
 
 class TopLabelSerializer(serializers.Serializer):
@@ -163,5 +153,5 @@ ERROR_EXAMPLES = [
         "No file", 400, "invalid", INVALID_INPUT_MESSAGE, errors={"file": ["No file was submitted."]}
     ),
     error_example("Too large", 413, "too_large", TOO_LARGE_MESSAGE.format(limit_mb=20)),
-    error_example("Rate limited", 429, "rate_limited", RATE_LIMITED_MESSAGE.format(limit=30)),
+    error_example("Rate limited", 429, "rate_limited", rate_limited_message(limit=30, retry_after_s=720)),
 ]

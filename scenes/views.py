@@ -6,18 +6,19 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import signed_in_user
 from recommendations.selectors import user_scene_correction
 from scenes import charts, selectors, services, story
 from scenes.audio import CONTENT_TYPES
-from scenes.errors import RecordingRejected
+from scenes.errors import MICROPHONE_MESSAGES, RecordingRejected
 from scenes.forms import RecordingUploadForm
 from scenes.models import Recording, SceneResult
 
@@ -25,7 +26,10 @@ HISTORY_PAGE_SIZE = 20
 RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
 # A player asking for "bytes=0-" gets the file in pieces of this size, not all of it in memory.
 MAX_RANGE_BYTES = 2 * 1024 * 1024
-RECORD_SECONDS = (5, 10, 15, 20, 30)
+# Lengths the recorder offers, those within SCENES_MIN/MAX_DURATION_S; 10 s is preselected.
+RECORD_SECONDS = (5, 10, 15, 20, 30, 60)
+DEFAULT_RECORD_SECONDS = 10
+RECORDING_DELETED = "The recording has been deleted: its audio and its scene result are gone."
 
 
 def _recording_or_404(request: HttpRequest, recording_id: UUID) -> Recording:
@@ -110,12 +114,19 @@ def _render_capture(
     context = {
         "form": form,
         "error": error,
-        "record_seconds": RECORD_SECONDS,
+        "record_seconds": record_seconds(),
+        "default_record_seconds": DEFAULT_RECORD_SECONDS,
         "max_upload_mb": settings.SCENES_MAX_UPLOAD_BYTES / (1024 * 1024),
-        "max_duration_s": settings.SCENES_MAX_DURATION_S,
+        "microphone_messages": MICROPHONE_MESSAGES,
         "recent": selectors.recording_list(user=signed_in_user(request))[:5],
     }
     return render(request, "scenes/capture.html", context, status=status)
+
+
+def record_seconds() -> list[int]:
+    """The recorder's lengths that the upload limits accept; the longest allowed if none is."""
+    low, high = settings.SCENES_MIN_DURATION_S, settings.SCENES_MAX_DURATION_S
+    return [s for s in RECORD_SECONDS if low <= s <= high] or [int(high)]
 
 
 @login_required
@@ -183,7 +194,12 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, recording_id: UUID) -> HttpResponse:
-    services.recording_delete(recording=_recording_or_404(request, recording_id))
-    return redirect("scenes:history")
+    """Asks first (GET, or a POST without `confirm`), then deletes and says so."""
+    recording = _recording_or_404(request, recording_id)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        services.recording_delete(recording=recording)
+        messages.success(request, RECORDING_DELETED)
+        return redirect("scenes:history")
+    return render(request, "scenes/delete.html", {"recording": recording})

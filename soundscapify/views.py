@@ -1,7 +1,8 @@
 """Site-wide views that belong to no app."""
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, HttpResponsePermanentRedirect, JsonResponse
+from django.template import loader
 from django.templatetags.static import static
 from django.views import defaults
 
@@ -44,3 +45,15 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     api = _api_error(request, 404, "not_found", NOT_FOUND_MESSAGE)
     return api or defaults.page_not_found(request, exception)
+
+
+CSRF_FAILED_MESSAGE = "This form had expired. Please try again."
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a page open too long, or after signing in or out
+    elsewhere. Django's own page (with DEBUG, its technical detail) means nothing to people."""
+    api = _api_error(request, 403, "csrf_failed", CSRF_FAILED_MESSAGE)
+    if api:
+        return api
+    return HttpResponseForbidden(loader.render_to_string("403_csrf.html", request=request))

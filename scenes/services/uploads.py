@@ -16,13 +16,13 @@ from django.utils import timezone
 from scenes.audio import inspect_audio
 from scenes.errors import (
     LENGTH_REQUIRED_MESSAGE,
-    RATE_LIMITED_MESSAGE,
     STORAGE_FULL_MESSAGE,
     TOO_LARGE_MESSAGE,
     InvalidAudio,
     LengthRequired,
     RateLimited,
     UploadTooLarge,
+    rate_limited_message,
 )
 from scenes.models import Recording, UploadRefusal
 from scenes.services.classification import enqueue_on_commit
@@ -141,10 +141,11 @@ def _check_quotas(user: User, size: int, limits: UploadLimits) -> None:
         ]
     )
     if len(recent) >= limits.recordings_per_hour:
-        # None only under a limit of 0 recordings an hour: then the next one is an hour away.
-        oldest = recent[0] if recent else timezone.now()
-        retry_after = max(1, int((oldest + RATE_WINDOW - timezone.now()).total_seconds()) + 1)
-        message = RATE_LIMITED_MESSAGE.format(limit=limits.recordings_per_hour)
+        # The next one is allowed once enough of these have left the window: the one at
+        # index len - limit. Under a limit of 0 recordings an hour, an hour away.
+        freed_by = recent[len(recent) - limits.recordings_per_hour] if recent else timezone.now()
+        retry_after = max(1, int((freed_by + RATE_WINDOW - timezone.now()).total_seconds()) + 1)
+        message = rate_limited_message(limit=limits.recordings_per_hour, retry_after_s=retry_after)
         raise RateLimited("rate_limited", message, retry_after_s=retry_after)
     used = Recording.objects.filter(user=user).exclude(file="").aggregate(total=Sum("size_bytes"))["total"] or 0
     if used + size > limits.storage_per_user_bytes:

@@ -27,6 +27,7 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-key-not-for-production-0c9f3b1e
 DEBUG = env.bool("DEBUG", default=True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "soundscapify.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "soundscapify.security.SignedInResponsesNotStoredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "soundscapify.error_pages.ProductErrorPagesMiddleware",
     "accounts.middleware.SpotifyAuthErrorMiddleware",
 ]
 
@@ -118,7 +120,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:account"
+# Signed in, people come to record: the Listen page, not the account page.
+LOGIN_REDIRECT_URL = "scenes:capture"
 LOGOUT_REDIRECT_URL = "home"
 
 # --- Spotify --------------------------------------------------------------------
@@ -177,7 +180,7 @@ SOCIAL_AUTH_SPOTIFY_AUTHORIZATION_URL = f"{SPOTIFY_ACCOUNTS_BASE_URL.rstrip('/')
 SOCIAL_AUTH_SPOTIFY_ACCESS_TOKEN_URL = f"{SPOTIFY_ACCOUNTS_BASE_URL.rstrip('/')}/api/token"
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
-SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/account/"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/scenes/"
 SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL = "/account/"
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/account/login/"
 SOCIAL_AUTH_RAISE_EXCEPTIONS = False
@@ -343,6 +346,8 @@ READYZ_CHECK_MODEL = env.bool("READYZ_CHECK_MODEL", default=True)
 
 # --- Misc ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+# Dates read the same on every page (soundscapify/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["soundscapify.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

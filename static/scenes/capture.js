@@ -19,6 +19,27 @@
     message.className = isError ? "error-message" : "";
   }
 
+  // A failed upload empties the bar: a half-full bar beside an error reads as "still going".
+  function showFailure(text) {
+    progress.value = 0;
+    showMessage(text, true);
+  }
+
+  // Microphone trouble is said in the recorder's own card, in words, with what to do;
+  // the texts come from the page (scenes.errors.MICROPHONE_MESSAGES).
+  var recorderMessage = document.getElementById("recorder-message");
+  var MICROPHONE_ERRORS = {
+    NotAllowedError: "denied", PermissionDeniedError: "denied", SecurityError: "denied",
+    NotFoundError: "missing", DevicesNotFoundError: "missing", OverconstrainedError: "missing",
+    NotReadableError: "busy", TrackStartError: "busy", AbortError: "busy"
+  };
+
+  function showMicrophoneProblem(kind) {
+    var key = "microphone" + kind.charAt(0).toUpperCase() + kind.slice(1);
+    recorderMessage.textContent = recorderCard.dataset[key] || recorderCard.dataset.microphoneOther;
+    recorderMessage.hidden = false;
+  }
+
   function detailUrl(id) {
     return recorderCard.dataset.detailUrl.replace(PLACEHOLDER_ID, id);
   }
@@ -43,12 +64,12 @@
         showMessage("Uploaded. Listening…", false);
         window.location.assign(body.page_url || detailUrl(body.id));
       } else {
-        showMessage(body.detail || ("The upload failed (" + xhr.status + "). Please try again."), true);
+        showFailure(body.detail || ("The upload failed (" + xhr.status + "). Please try again."));
         if (onDone) { onDone(); }
       }
     });
     xhr.addEventListener("error", function () {
-      showMessage("The upload failed: check your connection and try again.", true);
+      showFailure("The upload failed: check your connection and try again.");
       if (onDone) { onDone(); }
     });
     progress.value = 0;
@@ -64,10 +85,16 @@
   });
 
   // --- Recording ------------------------------------------------------------------------
-  if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder)) { return; }
-  recorderCard.hidden = false;
-
   var recordButton = document.getElementById("record-button");
+  recorderCard.hidden = false;
+  if (!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia && window.MediaRecorder)) {
+    // Plain http on another machine's address, or an old browser: say why, keep the card.
+    recordButton.disabled = true;
+    document.getElementById("record-seconds").disabled = true;
+    showMicrophoneProblem("unsupported");
+    return;
+  }
+
   var stopButton = document.getElementById("stop-button");
   var secondsSelect = document.getElementById("record-seconds");
   var meter = document.getElementById("level-meter");
@@ -129,7 +156,7 @@
       stream.getTracks().forEach(function (track) { track.stop(); });
       var mime = (recorder.mimeType || type || "audio/webm").split(";")[0];
       countdown.textContent = "";
-      upload(new Blob(chunks, { type: mime }), "recording." + (EXTENSIONS[mime] || "webm"), function () {
+      upload(new Blob(chunks, { type: mime }), "browser-recording." + (EXTENSIONS[mime] || "webm"), function () {
         setRecording(false);
         recordButton.hidden = false;
       });
@@ -150,10 +177,11 @@
 
   recordButton.addEventListener("click", function () {
     statusCard.hidden = true;
+    recorderMessage.hidden = true;
     navigator.mediaDevices.getUserMedia({
       audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false }
     }).then(record, function (error) {
-      showMessage("We could not use your microphone (" + error.name + "). You can choose a file instead.", true);
+      showMicrophoneProblem(MICROPHONE_ERRORS[error && error.name] || "other");
     });
   });
 }());

@@ -29,7 +29,7 @@ def test_signing_up_creates_a_local_account_and_logs_in(client: Client) -> None:
     )
 
     assert response.status_code == 302
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/scenes/"
     user = get_user_model().objects.get(username="ada")
     assert user.email == "ada@example.com"
     assert user.check_password(PASSWORD)
@@ -66,7 +66,7 @@ def test_logging_in_with_username_and_password(client: Client) -> None:
     response = client.post("/account/login/", {"username": user.username, "password": PASSWORD})
 
     assert response.status_code == 302
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/scenes/"
     assert int(client.session["_auth_user_id"]) == user.pk
 
 
@@ -87,6 +87,65 @@ def test_logging_out_takes_a_post(client: Client) -> None:
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_logging_out_says_so_on_the_page_it_lands_on(client: Client) -> None:
+    client.force_login(UserFactory.create())
+
+    response = client.post("/account/logout/", follow=True)
+
+    assert response.redirect_chain == [("/", 302)]
+    assert constants.LOGGED_OUT in response.content.decode()
+    assert constants.LOGGED_OUT not in client.get("/").content.decode()  # said once
+
+
+def field_errors(html: str) -> dict[str, list[str]]:
+    """The error messages listed under each field of form_fields.html, by the field's id."""
+    found: dict[str, list[str]] = {}
+    for field_id, errors in re.findall(r'<p>\s*<label for="(id_[a-z0-9_]+)">.*?(?:<ul class="errorlist">(.*?)</ul>|</p>)', html, re.S):
+        found[field_id] = re.findall(r"<li>(.*?)</li>", errors)
+    return found
+
+
+def test_a_weak_password_is_said_under_the_password_field_at_sign_up(client: Client) -> None:
+    response = client.post(
+        "/account/signup/", {"username": "bob", "email": "bob@example.com", "password1": "123", "password2": "123"}
+    )
+
+    errors = field_errors(response.content.decode())
+    assert "This password is too short. It must contain at least 8 characters." in errors["id_password1"]
+    assert errors["id_password2"] == []
+
+
+def test_a_mismatch_is_said_under_the_confirmation_at_sign_up(client: Client) -> None:
+    response = client.post(
+        "/account/signup/", {"username": "bob", "email": "bob@example.com", "password1": PASSWORD, "password2": "x" + PASSWORD}
+    )
+
+    errors = field_errors(response.content.decode())
+    assert errors["id_password1"] == [] and errors["id_password2"] == ["The two password fields didn’t match."]
+
+
+def test_a_wrong_password_is_said_under_the_password_field_at_log_in(client: Client) -> None:
+    user = UserFactory.create()
+
+    response = client.post("/account/login/", {"username": user.username, "password": "nope"})
+
+    errors = field_errors(response.content.decode())
+    assert len(errors["id_password"]) == 1 and "correct username and password" in errors["id_password"][0]
+    assert errors["id_username"] == []
+
+
+def test_a_weak_new_password_is_said_under_the_new_password_field(client: Client) -> None:
+    client.force_login(UserFactory.create())
+
+    response = client.post(
+        "/account/password/", {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"}
+    )
+
+    errors = field_errors(response.content.decode())
+    assert "This password is entirely numeric." in errors["id_new_password1"]
+    assert errors["id_new_password2"] == []
 
 
 def test_the_account_page_needs_a_login(client: Client) -> None:

@@ -11,6 +11,7 @@ from django.test import Client
 from social_django.models import UserSocialAuth
 
 from accounts import constants
+from accounts.tokens import generate_key
 from tests.factories import SpotifyOnlyUserFactory, UserFactory, connect_spotify
 from tests.fakes.spotify import FakeSpotify
 
@@ -94,11 +95,22 @@ def test_creating_a_token_on_the_account_page_shows_the_key_once(client: Client)
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
-    shown = re.search(r'value="(ssk_[^"]+)"', response.content.decode())
+    shown = re.search(r'id="api-token-key"[^>]*>(ssk_[^<]+)</code>', response.content.decode())
     assert shown is not None
     key = shown.group(1)
     assert client.get("/api/v1/me/", headers={"Authorization": f"Bearer {key}"}).status_code == 200
     assert key not in client.get("/account/").content.decode()
+
+
+def test_the_new_token_is_shown_whole_with_a_copy_button(client: Client) -> None:
+    client.force_login(UserFactory.create())
+
+    html = client.post("/account/tokens/", {"name": "My phone"}).content.decode()
+
+    key = re.search(r'<code class="token-key" id="api-token-key"[^>]*>([^<]+)</code>', html)
+    assert key is not None and len(key.group(1)) == len(generate_key())  # whole, never cut to a width
+    assert 'data-copy-from="api-token-key"' in html
+    assert '<script src="/static/accounts/copy.js" defer></script>' in html
 
 
 def test_revoking_a_token_on_the_account_page(client: Client) -> None:

@@ -45,7 +45,7 @@ def test_signing_in_with_spotify_creates_a_user_and_stores_its_tokens(
     response = finish_spotify_sign_in(client, callback)
 
     assert response.status_code == 302
-    assert response["Location"] == "/account/"
+    assert response["Location"] == "/scenes/"
     user = get_user_model().objects.get()
     assert user.username == "fakeuser"
     assert not user.has_usable_password()

@@ -24,7 +24,7 @@ ANONYMOUS_PAGES = [
 ]
 SIGNED_IN_PAGES = [
     "/", "/account/", "/account/password/", "/account/delete/", "/scenes/", "/scenes/history/",
-    "/scenes/{recording}/", "/recommendations/", "/recommendations/{recommendation}/",
+    "/scenes/{recording}/", "/scenes/{recording}/delete/", "/recommendations/", "/recommendations/{recommendation}/",
     "/recommendations/recording/{recording}/",
 ]
 ADMIN_PAGES = [

@@ -14,6 +14,7 @@ from recommendations.services.playlists import MESSAGE_NOT_CONNECTED, MESSAGE_UN
 from recommendations.services.recommendations import ERROR_EMPTY_CATALOG
 from recommendations.tasks import recommend_for_recording
 from scenes.models import Recording
+from soundscapify.api_fields import UNKNOWN_TIME_ZONE
 from tests.factories import UserFactory, connect_spotify
 from tests.recommendations.factories import RecordingFactory, TrackFactory
 
@@ -134,6 +135,25 @@ def test_the_api_creates_lists_and_details(api, user, catalog):
     assert api.get(f"/api/v1/recommendations/{created.json()['id']}/").json()["id"] == created.json()["id"]
 
 
+@pytest.mark.parametrize("name", ["time_zone", "timezone"], ids=["its-name", "its-former-name"])
+def test_the_api_reads_the_time_zone_by_its_one_name_and_its_former_one(api, user, catalog, name):
+    recording = RecordingFactory.create(user=user, time_zone="Asia/Tokyo")
+
+    created = api.post("/api/v1/recommendations/", {"recording": str(recording.pk), name: "America/Lima"}, format="json")
+
+    assert created.status_code == 201
+    assert created.json()["time_zone"] == "America/Lima"
+
+
+def test_the_api_refuses_an_unknown_time_zone_as_the_upload_does(api, user, catalog):
+    recording = RecordingFactory.create(user=user)
+
+    refused = api.post("/api/v1/recommendations/", {"recording": str(recording.pk), "time_zone": "Mars/Olympus"}, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {"time_zone": [UNKNOWN_TIME_ZONE.format(value="Mars/Olympus")]}
+
+
 def test_the_api_hides_other_users_recordings_and_recommendations(api, catalog):
     other = RecordingFactory.create()
     theirs = Recommendation.objects.get(pk=recommend_for_recording(str(other.pk)))
@@ -241,7 +261,10 @@ def test_export_my_data_holds_the_users_recommendations_and_feedback(user, recom
     data = user_export_data(user=user)["recommendations"]
 
     assert data["history"][0]["songs"][0]["spotify_id"] == recommendation.items.order_by("rank").first().track.spotify_id
-    assert data["feedback"] == [{"spotify_id": item.track.spotify_id, "value": "up", "at": data["feedback"][0]["at"]}]
+    assert data["feedback"] == [
+        {"spotify_id": item.track.spotify_id, "name": item.track.name, "value": "up", "recommendation": None,
+         "at": data["feedback"][0]["at"]}
+    ]
     assert user_export_data(user=UserFactory.create())["recommendations"]["history"] == []
 
 

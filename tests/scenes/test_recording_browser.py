@@ -15,7 +15,7 @@ import soundfile as sf
 from django.conf import settings
 
 from ml.decoding import decode_audio
-from scenes.models import Recording
+from scenes.models import RECORDED_IN_THE_BROWSER, Recording
 from tests.browser import headless_chromium, save_screenshot
 from tests.scenes.helpers import ambience, needs_model
 
@@ -103,6 +103,7 @@ def test_recording_in_the_browser_ends_on_the_result_page(live_server, celery_wo
     # (3.0 s seen on a loaded 2-core CI machine), so only the upper bound is strict.
     assert recording.result is not None
     assert recording.format == "matroska,webm" and 1.5 <= recording.duration_s <= 6.5
+    assert recording.display_name == RECORDED_IN_THE_BROWSER  # how the recordings list names it
     assert result.get_attribute("data-top-scene") == recording.result.top_scene
     browser_zone = driver.execute_script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
     assert browser_zone and recording.time_zone == browser_zone  # the songs follow the user's local time
@@ -133,6 +134,7 @@ def test_choosing_a_bad_file_shows_its_message_on_the_page(
 
     save_screenshot(driver, "scenes-upload-refused.png")
     assert message.text.startswith("We could not read this recording.")
+    assert driver.find_element(By.ID, "upload-progress").get_attribute("value") == "0"  # emptied, not left half-full
     assert driver.current_url.endswith("/scenes/")  # stayed on the page: nothing was created
     assert not Recording.objects.exists()
     assert script_errors(driver) == []

@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
+from django.utils.html import escape
 
 from ml.errors import SILENT_MESSAGE
 from scenes import services
-from scenes.models import Recording, SceneResult
+from scenes.errors import MICROPHONE_MESSAGES, rate_limited_message
+from scenes.models import RECORDED_IN_THE_BROWSER, Recording, SceneResult
+from scenes.views import RECORDING_DELETED
 from tests.scenes.helpers import upload_file
 
 pytestmark = pytest.mark.django_db
@@ -158,18 +163,56 @@ def test_the_history_lists_my_recordings_only_and_pages_them(user_client, user, 
     assert "Raw audio is deleted after 30 days" in html
 
 
-def test_deleting_from_the_history_deletes_the_file(
+def test_deleting_asks_first_and_deletes_nothing_until_confirmed(user_client, recording, media_files) -> None:
+    asked = user_client.get(f"/scenes/{recording.id}/delete/")
+    # A form posted without the confirmation (an old page's one-click button) asks too.
+    posted = user_client.post(f"/scenes/{recording.id}/delete/")
+
+    for response in (asked, posted):
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Delete this recording?" in html and 'name="confirm" value="yes"' in html
+        assert f'href="/scenes/{recording.id}/"' in html  # "Keep it" goes back to the recording
+    assert Recording.objects.filter(pk=recording.pk).exists() and len(media_files()) == 1
+
+
+def test_confirming_deletes_the_recording_and_its_file_and_says_so(
     user_client, recording, media_files, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        response = user_client.post(f"/scenes/{recording.id}/delete/")
+        response = user_client.post(f"/scenes/{recording.id}/delete/", {"confirm": "yes"}, follow=True)
 
-    assert response.status_code == 302 and response["Location"] == "/scenes/history/"
+    assert response.redirect_chain == [("/scenes/history/", 302)]
+    assert RECORDING_DELETED in response.content.decode()
     assert not Recording.objects.exists() and media_files() == []
 
 
-def test_deleting_needs_a_post(user_client, recording) -> None:
-    assert user_client.get(f"/scenes/{recording.id}/delete/").status_code == 405
+def test_the_history_links_to_deleting_instead_of_deleting_in_one_click(user_client, recording) -> None:
+    html = user_client.get("/scenes/history/").content.decode()
+
+    assert f'href="/scenes/{recording.id}/delete/"' in html
+    assert f'action="/scenes/{recording.id}/delete/"' not in html
+
+
+def test_the_history_rows_name_the_file_or_the_browser_and_the_scene(user_client, user, classified, clip_wav) -> None:
+    recorded = services.recording_create(user=user, upload=upload_file(clip_wav, "browser-recording.webm"))
+
+    rows = re.findall(r"<tr>.*?</tr>", user_client.get("/scenes/history/").content.decode(), re.S)
+
+    by_id = {row_id: row for row in rows for row_id in re.findall(r'href="/scenes/([0-9a-f-]{36})/"', row)}
+    assert "garden.wav" in by_id[str(classified.id)] and "Nature" in by_id[str(classified.id)]
+    assert "var(--scene-nature)" in by_id[str(classified.id)]
+    assert RECORDED_IN_THE_BROWSER in by_id[str(recorded.id)]
+
+
+def test_recording_pages_write_dates_one_way(user_client, recording, settings) -> None:
+    Recording.objects.filter(pk=recording.pk).update(created_at=datetime(2026, 3, 7, 9, 5, tzinfo=UTC))
+    settings.TIME_ZONE = "UTC"
+
+    pages = [f"/scenes/{path}" for path in ("", "history/", f"{recording.id}/", f"{recording.id}/delete/")]
+
+    for page in pages:
+        assert "7 Mar 2026, 09:05" in user_client.get(page).content.decode(), page
 
 
 @pytest.mark.parametrize(
@@ -214,3 +257,40 @@ def test_the_timeline_merges_consecutive_windows_of_one_scene_into_segments() ->
         {"start_s": 7.5, "end_s": 12.5, "scene": "street", "probability": 0.5},
     ]
     assert timeline_segments([]) == []
+
+
+def test_the_recorder_card_carries_a_human_message_for_each_microphone_problem(user_client) -> None:
+    html = user_client.get("/scenes/").content.decode()
+
+    card = re.search(r'<section class="card recorder" id="recorder".*?</section>', html, re.S)
+    assert card is not None
+    assert 'id="recorder-message"' in card.group(0)  # shown in the recording card, not under the form
+    for kind, text in MICROPHONE_MESSAGES.items():
+        assert f'data-microphone-{kind}="{escape(text)}"' in card.group(0)
+    assert "NotAllowedError" not in html
+
+
+def test_the_pages_say_the_clip_lengths_from_the_settings(client, user_client, settings) -> None:
+    settings.SCENES_MIN_DURATION_S = 2.0
+    settings.SCENES_MAX_DURATION_S = 45.0
+
+    capture = user_client.get("/scenes/").content.decode()
+    home = client.get("/").content.decode()
+
+    assert "2 to 45 seconds" in capture and "2 to 45 seconds" in home
+    assert "5-30" not in home and "120" not in capture
+    offered = re.findall(r'<option value="(\d+)"', capture)
+    assert offered == ["5", "10", "15", "20", "30"]  # 60 s is past the 45 s limit
+
+
+def test_past_the_hourly_limit_the_page_says_when_to_try_again(user_client, user, settings, clip_wav) -> None:
+    settings.SCENES_RECORDINGS_PER_HOUR = 1
+    first = services.recording_create(user=user, upload=upload_file(clip_wav))
+    Recording.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(minutes=48, seconds=30))
+
+    response = user_client.post("/scenes/upload/", {"file": upload_file(clip_wav)})
+
+    assert response.status_code == 429
+    assert 680 <= int(response["Retry-After"]) <= 691
+    assert escape(rate_limited_message(limit=1, retry_after_s=int(response["Retry-After"]))) in response.content.decode()
+    assert "You can send the next one in 12 minutes." in response.content.decode()

@@ -16,13 +16,13 @@ from django.utils.html import escape
 from ml.errors import EMPTY_MESSAGE, LOW_SAMPLE_RATE_MESSAGE, UNDECODABLE_MESSAGE
 from scenes.errors import (
     LENGTH_REQUIRED_MESSAGE,
-    RATE_LIMITED_MESSAGE,
     STORAGE_FULL_MESSAGE,
     TOO_LARGE_MESSAGE,
     TOO_LONG_MESSAGE,
     TOO_SHORT_MESSAGE,
     TRUNCATED_MESSAGE,
     UploadTooLarge,
+    rate_limited_message,
 )
 from scenes.models import Recording, UploadRefusal
 from tests.scenes.helpers import ambience, encode, upload_file
@@ -193,8 +193,12 @@ def test_past_the_hourly_quota_it_answers_429_with_retry_after(api_client, setti
     response = post(api_client, clip_wav)
 
     assert response.status_code == 429
-    assert response.json() == {"code": "rate_limited", "detail": RATE_LIMITED_MESSAGE.format(limit=2)}
-    assert 3500 <= int(response["Retry-After"]) <= 3601
+    retry_after_s = int(response["Retry-After"])
+    assert response.json() == {
+        "code": "rate_limited", "detail": rate_limited_message(limit=2, retry_after_s=retry_after_s)
+    }
+    assert 3500 <= retry_after_s <= 3601
+    assert response.json()["detail"].endswith("You can send the next one in 60 minutes.")
     assert len(media_files()) == 2
 
 
@@ -209,8 +213,11 @@ def test_refused_uploads_count_against_the_hourly_quota_without_storing_anything
     response = post(api_client, clip_wav)
 
     assert response.status_code == 429
-    assert response.json() == {"code": "rate_limited", "detail": RATE_LIMITED_MESSAGE.format(limit=3)}
-    assert 3500 <= int(response["Retry-After"]) <= 3601
+    retry_after_s = int(response["Retry-After"])
+    assert response.json() == {
+        "code": "rate_limited", "detail": rate_limited_message(limit=3, retry_after_s=retry_after_s)
+    }
+    assert 3500 <= retry_after_s <= 3601
     assert len(media_files()) == 1 and Recording.objects.count() == 1
     assert sorted(UploadRefusal.objects.values_list("code", flat=True)) == ["undecodable", "undecodable"]
 
@@ -380,3 +387,18 @@ def test_a_quota_of_no_recordings_an_hour_refuses_with_an_hour_to_wait(api_clien
     assert response.status_code == 429
     assert 3500 <= int(response["Retry-After"]) <= 3601
     assert not Recording.objects.exists()
+
+
+def test_the_wait_lasts_until_enough_recordings_have_left_the_hour(api_client, settings, clip_wav) -> None:
+    """Three in the hour under a limit of two: the next one is allowed once two have left it."""
+    for _ in range(3):
+        assert post(api_client, clip_wav).status_code == 201
+    for recording, minutes_ago in zip(Recording.objects.order_by("created_at"), (50.5, 40.5, 30.5), strict=True):
+        Recording.objects.filter(pk=recording.pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
+    settings.SCENES_RECORDINGS_PER_HOUR = 2
+
+    response = post(api_client, clip_wav)
+
+    assert response.status_code == 429
+    assert 1160 <= int(response["Retry-After"]) <= 1171  # the second oldest leaves the hour in 19.5 minutes
+    assert response.json()["detail"].endswith("You can send the next one in 20 minutes.")

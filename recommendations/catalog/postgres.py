@@ -1,6 +1,5 @@
-"""Importing parsed rows into PostgreSQL in bulk: the file goes through in chunks, each one
-COPY'd into a staging table and merged by one set-based upsert that follows the same rules as
-`upsert_tracks`:
+"""Importing parsed rows into PostgreSQL in bulk: COPY into a staging table, then one
+set-based upsert that follows the same rules as `upsert_tracks`:
 
 - empty values never erase known ones; genres accumulate as a union, in first-seen order;
 - a repeated id in the file (Kaggle lists a track once per genre) is merged first: genres
@@ -8,22 +7,13 @@ COPY'd into a staging table and merged by one set-based upsert that follows the 
 - every file row brings valence and energy (they are required), so a written track is
   scored and its `features_source` is the file;
 - a row that would change nothing is not written, so `updated_at` stays.
-
-Chunks apply in file order, and a chunk meeting a track an earlier chunk wrote follows the
-same rules as a repeated id, so the result is that of one pass. A thread parses and renders
-the next chunk while PostgreSQL merges this one: with two cores, the import takes about as
-long as the slower of the two, not their sum.
 """
 from __future__ import annotations
 
 import csv
-import io
 import json
-import queue
 import re
-import threading
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,12 +21,10 @@ from django.db import connection, transaction
 from recommendations.catalog.columns import FIELDS
 from recommendations.catalog.rows import Row
 
-ROWS_PER_CHUNK = 100_000  # about 17 MB of CSV text; memory holds at most three
-COPY_READ_SIZE = 1 << 20
+COPY_ROWS_PER_CHUNK = 2_000
 WORK_MEM = "64MB"
 STAGING = "import_tracks_staging"
 REPEATED = "import_tracks_repeated"
-SEEN = "import_tracks_seen"
 SQL_TYPES = {
     "spotify_id": "text", "name": "text", "artists": "jsonb", "album": "text", "genres": "jsonb",
     "duration_ms": "integer", "mode": "smallint", "key": "smallint", "explicit": "boolean", "release_year": "smallint",
@@ -51,113 +39,63 @@ DEFAULTS = {"artists": "'[]'::jsonb", "genres": "'[]'::jsonb", "album": "''", "i
 def copy_upsert(rows: Iterable[Row], *, source: str) -> tuple[int, int, int]:
     """Write every row in one transaction; return (created, updated, unchanged) tracks."""
     with transaction.atomic(), connection.cursor() as cursor:
-        _prepare(cursor)
-        # Every track this import writes carries this time: the counts come from it at the end,
-        # exact however many chunks met the same track.
-        cursor.execute("SELECT clock_timestamp()")
-        stamp = cursor.fetchone()[0]
-        for chunk in _rendered_chunks(rows):
-            _merge_chunk(cursor, chunk, source=source, stamp=stamp)
-        counts = _counts(cursor, stamp)
+        # Sorting and hashing a million rows in the default 4 MB spills to disk; compiling the
+        # upsert (JIT) took 4 s and saved less.
+        cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(f"CREATE TEMP TABLE {STAGING} (line integer, {_staging_columns()}) ON COMMIT DROP")
+        staged = _CopySource(rows)
+        cursor.cursor.copy_expert(f"COPY {STAGING} FROM STDIN (FORMAT csv)", staged)
+        distinct = staged.rows - _set_repeated_rows_apart(cursor)
+        cursor.execute(UPSERT, {"source": source})
+        created, updated = cursor.fetchone()
         # ON COMMIT DROP is not enough inside an outer transaction (a test, a caller's atomic block).
-        cursor.execute(f"DROP TABLE {STAGING}, {SEEN}")
-    return counts
+        cursor.execute(f"DROP TABLE {STAGING}, {REPEATED}")
+    return created, updated, distinct - created - updated
 
 
-def _prepare(cursor: Any) -> None:
-    # Sorting and hashing a chunk in the default 4 MB spills to disk; compiling these
-    # statements (JIT) costs more than running them.
-    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-    cursor.execute("SET LOCAL jit = off")
-    cursor.execute(f"CREATE TEMP TABLE {STAGING} (line integer, {_staging_columns()}) ON COMMIT DROP")
-    cursor.execute(f"CREATE TEMP TABLE {SEEN} (spotify_id text) ON COMMIT DROP")
-
-
-def _merge_chunk(cursor: Any, chunk: str, *, source: str, stamp: datetime) -> None:
-    cursor.execute(f"TRUNCATE {STAGING}")
-    cursor.cursor.copy_expert(f"COPY {STAGING} FROM STDIN (FORMAT csv)", io.StringIO(chunk), size=COPY_READ_SIZE)
-    _set_repeated_rows_apart(cursor)
-    cursor.execute(UPSERT, {"source": source, "stamp": stamp})
-    cursor.execute(f"INSERT INTO {SEEN} SELECT spotify_id FROM {STAGING}")
-    cursor.execute(f"DROP TABLE {REPEATED}")
-
-
-def _counts(cursor: Any, stamp: datetime) -> tuple[int, int, int]:
-    cursor.execute(
-        "SELECT count(*) FILTER (WHERE created_at = %(stamp)s), count(*) FILTER (WHERE created_at <> %(stamp)s) "
-        "FROM recommendations_track WHERE scored AND updated_at = %(stamp)s",
-        {"stamp": stamp},
-    )
-    created, updated = cursor.fetchone()
-    cursor.execute(f"SELECT count(DISTINCT spotify_id) FROM {SEEN}")
-    return created, updated, cursor.fetchone()[0] - created - updated
-
-
-def _set_repeated_rows_apart(cursor: Any) -> None:
-    """Copy the rows whose id the chunk repeats into their own small table, to merge them apart
-    from the rest."""
+def _set_repeated_rows_apart(cursor: Any) -> int:
+    """Copy the rows whose id the file repeats into their own small table, to merge them apart
+    from the rest; return how many rows the merge will save."""
     cursor.execute(f"ANALYZE {STAGING} (spotify_id)")  # a temporary table has no statistics otherwise
     cursor.execute(
         f"CREATE TEMP TABLE {REPEATED} ON COMMIT DROP AS SELECT * FROM {STAGING} WHERE spotify_id IN "
         f"(SELECT spotify_id FROM {STAGING} GROUP BY spotify_id HAVING count(*) > 1)"
     )
     cursor.execute(f"ANALYZE {REPEATED}")
+    cursor.execute(f"SELECT count(*) - count(DISTINCT spotify_id) FROM {REPEATED}")
+    return int(cursor.fetchone()[0])
 
 
 def _staging_columns() -> str:
     return ", ".join(f"{field} {SQL_TYPES.get(field, 'double precision')}" for field in FIELDS)
 
 
-def _rendered_chunks(rows: Iterable[Row]) -> Iterator[str]:
-    """CSV text for COPY, ROWS_PER_CHUNK rows at a time, rendered by a thread one chunk ahead.
-    An error in the thread (a file that cannot be read) is raised here."""
-    chunks: queue.Queue[str | BaseException | None] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-    thread = threading.Thread(target=_render_into, args=(rows, chunks, stop), name="import-render", daemon=True)
-    thread.start()
-    try:
-        while (chunk := chunks.get()) is not None:
-            if isinstance(chunk, BaseException):
-                raise chunk
-            yield chunk
-    finally:
-        stop.set()  # the database side failed or finished: the thread must not wait on a full queue
-        thread.join()
+class _CopySource:
+    """A file-like object for copy_expert that renders rows as CSV as COPY asks for them, so
+    memory holds one chunk, never the file."""
 
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = 0
+        self._chunks = self._render(rows)
 
-def _render_into(rows: Iterable[Row], chunks: queue.Queue[str | BaseException | None], stop: threading.Event) -> None:
-    try:
-        for chunk in _render(rows):
-            if not _put(chunks, chunk, stop):
-                return
-        _put(chunks, None, stop)
-    except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread, which raises it
-        _put(chunks, exc, stop)
+    def read(self, size: int = -1) -> str:
+        return next(self._chunks, "")
 
-
-def _put(chunks: queue.Queue[Any], item: object, stop: threading.Event) -> bool:
-    while not stop.is_set():
-        try:
-            chunks.put(item, timeout=0.1)
-            return True
-        except queue.Full:
-            continue
-    return False
-
-
-def _render(rows: Iterable[Row]) -> Iterator[str]:
-    lines: list[str] = []
-    writer = csv.writer(_Appender(lines), lineterminator="\n")
-    lists = [FIELDS.index(f) for f in LIST_FIELDS]
-    for line, values in rows:
-        for index in lists:
-            values[index] = _json_list(values[index])
-        writer.writerow((line, *values))
-        if len(lines) >= ROWS_PER_CHUNK:
+    def _render(self, rows: Iterable[Row]) -> Iterator[str]:
+        lines: list[str] = []
+        writer = csv.writer(_Appender(lines), lineterminator="\n")
+        lists = [FIELDS.index(f) for f in LIST_FIELDS]
+        for line, values in rows:
+            for index in lists:
+                values[index] = _json_list(values[index])
+            writer.writerow((line, *values))
+            self.rows += 1
+            if len(lines) >= COPY_ROWS_PER_CHUNK:
+                yield "".join(lines)
+                lines.clear()
+        if lines:
             yield "".join(lines)
-            lines.clear()
-    if lines:
-        yield "".join(lines)
 
 
 class _Appender:
@@ -225,23 +163,27 @@ def _changes(row: str) -> str:
 
 
 def _upsert() -> str:
-    """Insert new tracks and update changed ones. Unchanged rows are dropped before the INSERT:
-    ON CONFLICT DO UPDATE locks (so writes) every row it meets, even when its WHERE then
-    declines the update."""
+    """Insert new tracks, update changed ones, and count both. Unchanged rows are dropped before
+    the INSERT: ON CONFLICT DO UPDATE locks (so writes) every row it meets, even when its WHERE
+    then declines the update."""
     settings = ", ".join(f"{f} = {_new_value(f, 'EXCLUDED')}" for f in FIELDS[1:])
     return f"""
         WITH merged AS ({_merged_rows()}),
         incoming AS (
             SELECT m.* FROM merged m LEFT JOIN recommendations_track t USING (spotify_id)
             WHERE t.id IS NULL OR {_changes("m")}
+        ),
+        written AS (
+            INSERT INTO recommendations_track AS t
+                ({", ".join(FIELDS)}, scored, source, features_source, created_at, updated_at)
+            SELECT {", ".join(FIELDS)}, true, %(source)s, %(source)s, now(), now() FROM incoming
+            ORDER BY spotify_id  -- the unique indexes on spotify_id then fill in order, page by page
+            ON CONFLICT (spotify_id) DO UPDATE SET
+                {settings}, scored = true, features_source = EXCLUDED.features_source, updated_at = now()
+            WHERE {_changes("EXCLUDED")}
+            RETURNING (xmax = 0) AS created
         )
-        INSERT INTO recommendations_track AS t
-            ({", ".join(FIELDS)}, scored, source, features_source, created_at, updated_at)
-        SELECT {", ".join(FIELDS)}, true, %(source)s, %(source)s, %(stamp)s, %(stamp)s FROM incoming
-        ORDER BY spotify_id  -- the unique indexes on spotify_id then fill in order, page by page
-        ON CONFLICT (spotify_id) DO UPDATE SET
-            {settings}, scored = true, features_source = EXCLUDED.features_source, updated_at = %(stamp)s
-        WHERE {_changes("EXCLUDED")}
+        SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM written
     """
 
 

@@ -7,5 +7,10 @@ class ScenesConfig(AppConfig):
 
     def ready(self) -> None:
         # signals connects the receivers. tasks registers the Celery tasks in every process,
-        # the web's too: services send jobs through Celery's registry by task name.
+        # the web's too: services send jobs through Celery's registry by task name. The
+        # personal examples are a section of "Export my data".
+        from accounts.export import register_export_section
         from scenes import signals, tasks  # noqa: F401
+        from scenes.personal_export import personal_examples_for_export
+
+        register_export_section("personal_examples", personal_examples_for_export)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ml.pipelines import clip_embedding
 from recommendations.services.feedback import scene_correction_set
 from scenes import personal, services
 from scenes.models import PersonalExample, Recording, SceneResult
@@ -106,6 +107,21 @@ def test_an_embedding_survives_its_compact_storage() -> None:
 
     assert len(personal.embedding_to_bytes(embedding)) == 2048
     assert float(np.dot(stored, embedding)) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_clips_embedding_is_the_unit_mean_of_its_frames_holding_sound() -> None:
+    frames = np.array([[3.0, 0.0], [0.0, 4.0], [9.0, 9.0]], dtype=np.float32)
+    silent = np.array([False, False, True])
+
+    embedding = clip_embedding(frames, silent)
+
+    assert embedding is not None
+    assert embedding.tolist() == pytest.approx([0.6, 0.8])
+
+
+def test_an_all_silent_clip_uses_every_frame_and_all_zeros_give_no_embedding() -> None:
+    assert clip_embedding(np.array([[1.0, 0.0]]), np.array([True])).tolist() == [1.0, 0.0]  # type: ignore[union-attr]
+    assert clip_embedding(np.zeros((2, 4)), np.array([False, False])) is None
 
 
 # --- Classification with the user's examples ------------------------------------------------

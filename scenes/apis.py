@@ -159,6 +159,7 @@ class PersonalExampleListApi(GenericAPIView):
     @extend_schema(
         tags=PERSONAL_TAGS,
         summary="Your personal examples, by scene",
+        responses=PersonalExampleSerializer(many=True),
         description="Each scene correction keeps the recording's clip embedding (never its audio) as an example; "
         "later recordings close to your examples lean towards their scene. The embedding itself is not listed.",
     )

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from scenes import personal
 from scenes.models import PersonalExample, Recording
@@ -32,6 +33,7 @@ def personal_example_keep(*, user: User, recording: Recording, scene: str) -> Pe
             "embedding": bytes(result.embedding),
             "model_version": result.model_version,
             "source_name": recording.original_filename,
+            "created_at": timezone.now(),  # taught again now: it lists as new
         },
     )
     _trim(user)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from accounts.services import user_delete
 from scenes import personal
@@ -126,11 +127,44 @@ def test_forgetting_all_asks_first_then_deletes_only_the_users_examples(client, 
     assert list(PersonalExample.objects.all()) == [theirs]
 
 
-def test_the_listen_page_links_your_places(client, user) -> None:
+def test_the_listen_and_account_pages_link_your_places(client, user) -> None:
     RecordingFactory.create(user=user)
     client.force_login(user)
 
     assert 'href="/scenes/places/"' in client.get("/scenes/").content.decode()
+    assert 'href="/scenes/places/"' in client.get("/account/").content.decode()
+
+
+# --- Both ways to correct a scene teach it -------------------------------------------------------
+
+
+def recommended_with_embedding(user: Any) -> Any:
+    from recommendations.models import Recommendation
+    from recommendations.tasks import recommend_for_recording
+    from tests.recommendations.factories import TrackFactory
+
+    TrackFactory.create_batch(5)
+    recording = RecordingFactory.create(user=user, original_filename="kitchen.wav")
+    SceneResult.objects.filter(recording=recording).update(embedding=personal.embedding_to_bytes(np.ones(1024) / 32))
+    return Recommendation.objects.get(pk=recommend_for_recording(str(recording.pk)))
+
+
+def test_wrong_scene_on_the_songs_page_teaches_the_place(client, user) -> None:
+    recommendation = recommended_with_embedding(user)
+    client.force_login(user)
+
+    client.post(reverse("recommendations:correct_scene", args=[recommendation.pk]), {"scene": "home"})
+
+    assert list(PersonalExample.objects.values_list("user", "scene", "source_name")) == [(user.pk, "home", "kitchen.wav")]
+
+
+def test_a_scene_correction_through_the_api_teaches_the_place(api_client, user) -> None:
+    recommendation = recommended_with_embedding(user)
+
+    response = api_client.post(f"/api/v1/recommendations/{recommendation.pk}/scene-correction/", {"scene": "home"})
+
+    assert response.status_code == 201
+    assert list(PersonalExample.objects.values_list("user", "scene")) == [(user.pk, "home")]
 
 
 # --- API ------------------------------------------------------------------------------------------
@@ -222,3 +256,11 @@ def test_deleting_the_account_deletes_its_examples_only(user, other_user) -> Non
 
     assert not get_user_model().objects.filter(pk=user.pk).exists()
     assert list(PersonalExample.objects.all()) == [theirs]
+
+
+def test_an_id_past_any_database_integer_is_not_found(api_client, client, user) -> None:
+    huge = 10**30
+    client.force_login(user)
+
+    assert api_client.delete(f"/api/v1/personal-examples/{huge}/").status_code == 404
+    assert client.post(f"/scenes/places/{huge}/delete/").status_code == 404

@@ -248,10 +248,13 @@ def test_a_correction_keeps_the_clips_embedding_as_a_personal_example(user) -> N
 def test_correcting_the_same_recording_again_replaces_its_example(user) -> None:
     recording = classified_recording(user, place(1))
     scene_correction_set(user=user, recording=recording, scene="home")
+    first = PersonalExample.objects.get(user=user)
 
     scene_correction_set(user=user, recording=recording, scene="work_study")
 
-    assert list(PersonalExample.objects.filter(user=user).values_list("scene", flat=True)) == ["work_study"]
+    again = PersonalExample.objects.get(user=user)
+    assert (again.pk, again.scene) == (first.pk, "work_study")
+    assert again.created_at > first.created_at
 
 
 @pytest.mark.django_db

@@ -47,6 +47,8 @@ class ClassificationResult:
     duration_s: float = 0.0
     # What the front end heard: the likeliest AudioSet classes over the clip (YAMNet models only).
     heard: list[tuple[str, float]] = field(default_factory=list)
+    # The clip's front-end embedding, unit length (YAMNet models only): what personal examples compare.
+    embedding: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +199,7 @@ def _classify(
         processing_ms=(time.perf_counter() - started) * 1000.0,
         duration_s=windows.duration_s,
         heard=windows.heard,
+        embedding=windows.embedding,
     )
 
 

@@ -32,6 +32,8 @@ class Windows:
     silent: np.ndarray  # (n_windows,) bool: nothing but digital silence or padding
     duration_s: float
     heard: list[tuple[str, float]] = field(default_factory=list)
+    # The clip's front-end embedding (unit length), for comparing clips; None for log-mel pipelines.
+    embedding: np.ndarray | None = None
 
 
 class Pipeline(Protocol):
@@ -104,6 +106,7 @@ class YamnetPipeline:
             silent=np.array([silent_frames[start : last + 1].all() for start, last in zip(starts, last_frames)]),
             duration_s=duration,
             heard=self._heard(frames.scores, silent_frames),
+            embedding=clip_embedding(frames.embeddings, silent_frames),
         )
 
     def predict(self, predict: Predict, inputs: np.ndarray) -> np.ndarray:
@@ -114,6 +117,13 @@ class YamnetPipeline:
         mean = kept.mean(axis=0)
         return [(self.class_names[i], round(float(mean[i]), 4)) for i in np.argsort(mean)[::-1][:HEARD_CLASSES]]
 
+
+def clip_embedding(embeddings: np.ndarray, silent_frames: np.ndarray) -> np.ndarray | None:
+    """Mean of the frames holding sound (all, if none does), scaled to unit length; None when it is all zeros."""
+    kept = embeddings[~silent_frames] if (~silent_frames).any() else embeddings
+    mean = kept.mean(axis=0).astype(np.float32)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else None
 
 
 def frame_window_starts(n_frames: int, size: int, hop: int) -> list[int]:

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from scenes import services
 from scenes.errors import RecordingRejected
-from scenes.models import Recording, SceneLabel, SceneResult
+from scenes.models import PersonalExample, Recording, SceneLabel, SceneResult
 
 
 class SceneResultInline(admin.TabularInline):
@@ -52,3 +52,22 @@ class SceneLabelAdmin(admin.ModelAdmin):
     list_editable = ("scene",)
     list_filter = ("scene",)
     search_fields = ("label",)
+
+
+@admin.register(PersonalExample)
+class PersonalExampleAdmin(admin.ModelAdmin):
+    """Read-only: an example belongs to its user, who alone teaches or forgets it."""
+
+    list_display = ["id", "user", "scene", "model_version", "source_name", "created_at"]
+    list_filter = ["scene", "model_version"]
+    search_fields = ["user__username", "source_name"]
+    list_select_related = ["user"]
+    fields = readonly_fields = ("user", "scene", "model_version", "recording", "source_name", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    # Delete stays allowed: deleting a user in the admin cascades to their examples, and Django
+    # refuses that cascade to anyone without delete permission on every model it reaches.
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

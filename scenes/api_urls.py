@@ -11,4 +11,8 @@ urlpatterns = [
         name="api-recording-reclassify",
     ),
     path("recordings/<uuid:recording_id>/audio/", apis.RecordingAudioApi.as_view(), name="api-recording-audio"),
+    path("personal-examples/", apis.PersonalExampleListApi.as_view(), name="api-personal-example-list"),
+    path(
+        "personal-examples/<int:example_id>/", apis.PersonalExampleDetailApi.as_view(), name="api-personal-example-detail"
+    ),
 ]

@@ -1,4 +1,4 @@
-"""The recordings API: every endpoint sees only the requesting user's recordings."""
+"""The recordings and personal examples API: every endpoint sees only the requesting user's own."""
 from __future__ import annotations
 
 from uuid import UUID
@@ -17,12 +17,13 @@ from rest_framework.response import Response
 from accounts.requests import signed_in_user
 from scenes import selectors, services
 from scenes.errors import RecordingRejected
-from scenes.models import Recording
+from scenes.models import PersonalExample, Recording
 from scenes.serializers import (
     ERROR_EXAMPLES,
     RECORDING_DONE_EXAMPLE,
     RECORDING_FAILED_EXAMPLE,
     RECORDING_QUEUED_EXAMPLE,
+    PersonalExampleSerializer,
     RecordingSerializer,
     RecordingUploadSerializer,
 )
@@ -146,3 +147,35 @@ class RecordingAudioApi(_OwnRecordingApi):
     )
     def get(self, request: Request, recording_id: UUID) -> HttpResponseBase:
         return audio_response(self.get_recording(recording_id), request.headers.get("Range", ""))
+
+
+PERSONAL_TAGS = ["personal examples"]
+
+
+class PersonalExampleListApi(GenericAPIView):
+    serializer_class = PersonalExampleSerializer
+    pagination_class = RecordingPagination
+
+    @extend_schema(
+        tags=PERSONAL_TAGS,
+        summary="Your personal examples, by scene",
+        responses=PersonalExampleSerializer(many=True),
+        description="Each scene correction keeps the recording's clip embedding (never its audio) as an example; "
+        "later recordings close to your examples lean towards their scene. The embedding itself is not listed.",
+    )
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.personal_example_list(user=signed_in_user(request)))
+        return self.get_paginated_response(PersonalExampleSerializer(page, many=True).data)
+
+
+class PersonalExampleDetailApi(GenericAPIView):
+    serializer_class = PersonalExampleSerializer
+
+    @extend_schema(tags=PERSONAL_TAGS, summary="Forget one of your personal examples", responses={204: None})
+    def delete(self, request: Request, example_id: int) -> Response:
+        try:
+            example = selectors.personal_example_get(user=signed_in_user(request), example_id=example_id)
+        except PersonalExample.DoesNotExist:
+            raise Http404 from None
+        services.personal_example_delete(example=example)
+        return Response(status=status.HTTP_204_NO_CONTENT)

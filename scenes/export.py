@@ -18,6 +18,7 @@ def _result(result: SceneResult) -> dict[str, Any]:
         "labels": result.top_labels,
         "heard": result.heard,
         "timeline": result.timeline,
+        "personal": result.personal,  # how the person's own examples moved it; never the embedding
         "model_version": result.model_version,
         "classified_at": _iso(result.created_at),
     }

@@ -122,6 +122,12 @@ class SceneResult(models.Model):
     timeline = models.JSONField(default=list)  # [{start_s, end_s, scenes, top_scene}, ...]
     model_version = models.CharField(max_length=64)
     processing_ms = models.PositiveIntegerField()
+    # The clip's front-end embedding (float16, unit length), kept so that a correction can
+    # become a personal example after the audio is gone. Empty for models without one.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    # How the user's personal examples moved this result, empty when they did not:
+    # {"scene", "examples", "weight", "model_scene", "model_confidence"}. The timeline stays the model's.
+    personal = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,6 +135,33 @@ class SceneResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.top_scene} {self.confidence:.2f} ({self.model_version})"
+
+
+class PersonalExample(models.Model):
+    """A clip the user said was `scene`: its embedding, never its audio. One per recording;
+    a new correction of the same recording replaces it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_examples")
+    scene = models.CharField(max_length=64)
+    embedding = models.BinaryField(editable=False)  # float16, unit length
+    # Embeddings from another front end live in another space: only the same version compares.
+    model_version = models.CharField(max_length=64)
+    recording = models.ForeignKey(
+        Recording, null=True, blank=True, on_delete=models.SET_NULL, related_name="personal_examples"
+    )
+    # The recording's name when it was taught: the list still says where it came from once it is deleted.
+    source_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["scene", "-created_at"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["user", "recording"], name="one_personal_example_per_recording"),
+        ]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["user", "model_version"])]
+
+    def __str__(self) -> str:
+        return f"{self.scene} ({self.created_at:%Y-%m-%d})"
 
 
 class SceneLabel(models.Model):

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from scenes.models import Recording, SceneLabel
+from scenes.models import PersonalExample, Recording, SceneLabel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -20,6 +20,16 @@ def recording_list(*, user: User) -> QuerySet[Recording]:
 def recording_get(*, user: User, recording_id: UUID | str) -> Recording:
     """The user's recording `recording_id`; raises Recording.DoesNotExist for anyone else's."""
     return recording_list(user=user).get(pk=recording_id)
+
+
+def personal_example_list(*, user: User) -> QuerySet[PersonalExample]:
+    """The user's personal examples, by scene, newest first within each."""
+    return PersonalExample.objects.filter(user=user).select_related("recording").order_by("scene", "-created_at")
+
+
+def personal_example_get(*, user: User, example_id: int) -> PersonalExample:
+    """The user's example `example_id`; raises PersonalExample.DoesNotExist for anyone else's."""
+    return personal_example_list(user=user).get(pk=example_id)
 
 
 def label_to_scene() -> dict[str, str]:

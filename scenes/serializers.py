@@ -12,7 +12,7 @@ from scenes.errors import (
     UNDECODABLE_MESSAGE,
     rate_limited_message,
 )
-from scenes.models import Recording, SceneResult
+from scenes.models import PersonalExample, Recording, SceneResult
 from soundscapify.api_errors import INVALID_INPUT_MESSAGE, error_example
 from soundscapify.api_fields import TimeZoneField
 
@@ -44,21 +44,47 @@ class TimelineWindowSerializer(serializers.Serializer):
     scenes = serializers.DictField(child=serializers.FloatField())
 
 
+class PersonalLeanSerializer(serializers.Serializer):
+    scene = serializers.CharField(help_text="The scene the user's close examples lean to.")
+    examples = serializers.IntegerField(help_text="How many of the user's examples were close enough to count.")
+    weight = serializers.FloatField(help_text="Their share of the blend with the model: n / (n + k), 0 to 1.")
+    model_scene = serializers.CharField(help_text="What the model alone said.")
+    model_confidence = serializers.FloatField(help_text="The model's own probability for `model_scene`.")
+
+
 class SceneResultSerializer(serializers.ModelSerializer):
     scene_probabilities = serializers.DictField(child=serializers.FloatField())
     top_labels = TopLabelSerializer(many=True, help_text="The five likeliest labels, likeliest first.")
     heard = HeardSoundSerializer(
         many=True, help_text="The sounds the model heard (AudioSet classes), likeliest first; empty for older models."
     )
-    timeline = TimelineWindowSerializer(many=True, help_text="The scenes of each analysis window.")
+    timeline = TimelineWindowSerializer(many=True, help_text="The scenes of each analysis window (the model's own).")
+    personal = serializers.SerializerMethodField(
+        help_text="How the user's own examples (Your places) moved the scenes; null when none was close."
+    )
     classified_at = serializers.DateTimeField(source="created_at")
 
     class Meta:
         model = SceneResult
         fields = [
-            "top_scene", "confidence", "scene_probabilities", "top_labels", "heard", "timeline",
+            "top_scene", "confidence", "scene_probabilities", "top_labels", "heard", "timeline", "personal",
             "model_version", "processing_ms", "classified_at",
         ]
+
+    @extend_schema_field(PersonalLeanSerializer(allow_null=True))
+    def get_personal(self, result: SceneResult) -> dict[str, object] | None:
+        return PersonalLeanSerializer(result.personal).data if result.personal else None
+
+
+class PersonalExampleSerializer(serializers.ModelSerializer):
+    recording = serializers.UUIDField(
+        source="recording_id", allow_null=True, help_text="The recording it was taught from; null once that is deleted."
+    )
+    recording_name = serializers.CharField(source="source_name", help_text="The recording's file name when it was taught.")
+
+    class Meta:
+        model = PersonalExample
+        fields = ["id", "scene", "created_at", "recording", "recording_name", "model_version"]
 
 
 class RecordingSerializer(serializers.ModelSerializer):
@@ -106,6 +132,7 @@ _EXAMPLE_RESULT = {
         {"start_s": 0.0, "end_s": 4.815, "top_scene": "rain", "scenes": {"rain": 0.84, "street": 0.08}},
         {"start_s": 2.88, "end_s": 7.695, "top_scene": "rain", "scenes": {"rain": 0.78, "street": 0.11}},
     ],
+    "personal": None,
     "model_version": "yamnet-lstm-v1",
     "processing_ms": 142,
     "classified_at": "2026-11-22T09:30:02Z",

@@ -24,6 +24,7 @@ class SceneShare:
 class Headline:
     text: str
     scenes: tuple[str, ...]  # the scenes it names, in the order it names them
+    personal: bool = False  # the user's own examples, not the timeline, made the scene
 
     @property
     def mixed(self) -> bool:
@@ -56,6 +57,17 @@ def headline(segments: Sequence[Mapping[str, Any]], top_scene: str) -> Headline:
         text = f"It sounds like {scene_display_name(only)}" if told_alone else f"Mostly {scene_in_sentence(only)}"
         return Headline(text=text, scenes=(only,))
     return _changing(story[0]["scene"], story[-1]["scene"], shares)
+
+
+def personal_headline(personal: Mapping[str, Any], top_scene: str) -> Headline | None:
+    """"It sounds like your home" when the user's examples made the result's top scene, else None.
+
+    The timeline is the model's and may tell another story: the examples outweigh it here.
+    """
+    scene = personal.get("scene")
+    if not scene or scene != top_scene:
+        return None
+    return Headline(text=f"It sounds like your {scene_in_sentence(scene)}", scenes=(scene,), personal=True)
 
 
 def _changing(first: str, last: str, shares: Mapping[str, float]) -> Headline:

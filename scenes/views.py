@@ -1,4 +1,4 @@
-"""Pages: capture ("What does it sound like here?"), result, history; audio for its owner."""
+"""Pages: capture ("What does it sound like here?"), result, history, your places; audio for its owner."""
 from __future__ import annotations
 
 import re
@@ -20,7 +20,7 @@ from scenes import charts, selectors, services, story
 from scenes.audio import CONTENT_TYPES
 from scenes.errors import MICROPHONE_MESSAGES, RecordingRejected
 from scenes.forms import RecordingUploadForm
-from scenes.models import Recording, SceneResult
+from scenes.models import PersonalExample, Recording, SceneResult
 
 HISTORY_PAGE_SIZE = 20
 RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
@@ -30,6 +30,8 @@ MAX_RANGE_BYTES = 2 * 1024 * 1024
 RECORD_SECONDS = (5, 10, 15, 20, 30, 60)
 DEFAULT_RECORD_SECONDS = 10
 RECORDING_DELETED = "The recording has been deleted: its audio and its scene result are gone."
+EXAMPLE_DELETED_MESSAGE = "That example is forgotten: it no longer leans your results."
+EXAMPLES_DELETED_MESSAGE = "All your examples are forgotten: your results are the model's alone again."
 
 
 def _recording_or_404(request: HttpRequest, recording_id: UUID) -> Recording:
@@ -171,10 +173,11 @@ def _result_story(result: SceneResult | None) -> dict[str, Any]:
     shares = story.scene_shares(result.scene_probabilities)
     segments = selectors.timeline_segments(result.timeline)
     chart = charts.timeline_chart(result.timeline, segments, [s.scene for s in shares]) if len(result.timeline) > 1 else None
+    told = story.personal_headline(result.personal, result.top_scene) or story.headline(segments, result.top_scene)
     return {
         "shares": shares,
         "segments": segments,
-        "headline": story.headline(segments, result.top_scene),
+        "headline": told,
         "timeline_chart": chart,
     }
 
@@ -203,3 +206,35 @@ def delete(request: HttpRequest, recording_id: UUID) -> HttpResponse:
         messages.success(request, RECORDING_DELETED)
         return redirect("scenes:history")
     return render(request, "scenes/delete.html", {"recording": recording})
+
+
+@login_required
+@require_GET
+def personal_examples(request: HttpRequest) -> HttpResponse:
+    examples = selectors.personal_example_list(user=signed_in_user(request))
+    return render(request, "scenes/personal_examples.html", {"examples": examples})
+
+
+@login_required
+@require_POST
+def personal_example_delete(request: HttpRequest, example_id: int) -> HttpResponse:
+    try:
+        example = selectors.personal_example_get(user=signed_in_user(request), example_id=example_id)
+    except PersonalExample.DoesNotExist:
+        raise Http404 from None
+    services.personal_example_delete(example=example)
+    messages.success(request, EXAMPLE_DELETED_MESSAGE)
+    return redirect("scenes:personal_examples")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def personal_examples_delete_all(request: HttpRequest) -> HttpResponse:
+    """GET asks to confirm; POST deletes every example of the user."""
+    user = signed_in_user(request)
+    if request.method == "GET":
+        count = selectors.personal_example_list(user=user).count()
+        return render(request, "scenes/personal_examples_delete.html", {"count": count})
+    services.personal_examples_delete_all(user=user)
+    messages.success(request, EXAMPLES_DELETED_MESSAGE)
+    return redirect("scenes:personal_examples")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 
 from recommendations.models import Feedback, Recommendation, Scene, SceneCorrection
+from scenes.services import personal_example_keep
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -44,7 +45,9 @@ def feedback_clear(*, user: User, track_id: int) -> None:
 def scene_correction_set(*, user: User, recording: Recording, scene: str) -> SceneCorrection:
     """Record "the right scene was `scene`" for the user's recording; a later pick replaces it.
 
-    Raises FeedbackError for a scene not in the table or a recording without a result.
+    The recording's clip embedding becomes the user's personal example of `scene` (when its
+    result holds one). Raises FeedbackError for a scene not in the table or a recording
+    without a result.
     """
     if not Scene.objects.filter(name=scene).exists():
         raise FeedbackError(ERROR_UNKNOWN_SCENE)
@@ -55,4 +58,6 @@ def scene_correction_set(*, user: User, recording: Recording, scene: str) -> Sce
         user=user, recording=recording,
         defaults={"corrected_scene": scene, "predicted_scene": result.top_scene, "model_version": result.model_version},
     )
+    # The correction teaches this user's scenes too; a result without an embedding keeps none.
+    personal_example_keep(user=user, recording=recording, scene=scene)
     return correction

@@ -29,6 +29,7 @@ from scenes.errors import (
 )
 from scenes.models import Recording, SceneResult
 from scenes.selectors import label_to_scene
+from scenes.services.personal import personal_result_fields
 from scenes.services.storage import recording_audio_delete, recording_audio_replace
 from scenes.signals import recording_classified
 from soundscapify.celery import BROKER_ERRORS, PUBLISH_RETRY_POLICY
@@ -165,7 +166,8 @@ def _store_result(recording: Recording, job_id: JobId, result: Any) -> bool:
             current = Recording.objects.select_for_update().get(pk=recording.pk)
             if str(current.job_id) != str(job_id) or SceneResult.objects.filter(job_id=job_id).exists():
                 return False
-            stored = SceneResult.objects.create(recording=current, job_id=job_id, **_result_fields(result))
+            fields = {**_result_fields(result), **personal_result_fields(recording=current, result=result)}
+            stored = SceneResult.objects.create(recording=current, job_id=job_id, **fields)
             now = timezone.now()
             Recording.objects.filter(pk=current.pk).update(
                 result=stored, status=Recording.Status.DONE, error_code="", error_message="",

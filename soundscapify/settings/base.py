@@ -364,6 +364,14 @@ SCENES_MAX_DURATION_S = env.float("SCENES_MAX_DURATION_S", default=120.0)
 SCENES_RECORDINGS_PER_HOUR = env.int("SCENES_RECORDINGS_PER_HOUR", default=30)
 SCENES_STORAGE_PER_USER_BYTES = env.int("SCENES_STORAGE_PER_USER_BYTES", default=200 * 1024 * 1024)
 SCENES_AUDIO_RETENTION_DAYS = env.int("SCENES_AUDIO_RETENTION_DAYS", default=30)
+# Personal scenes (scenes/personal.py): a user's corrections, kept as embeddings, lean later
+# results. An example counts when its cosine similarity to the clip is at least this: with
+# the shipped model, 82% of pairs of clips of one recording and 0.4% of pairs of other scenes
+# reach 0.85 (scenes/RESULTS.md). n counting examples get weight n / (n + K); each user
+# keeps at most MAX examples (the oldest go first).
+SCENES_PERSONAL_SIMILARITY = env.float("SCENES_PERSONAL_SIMILARITY", default=0.85)
+SCENES_PERSONAL_WEIGHT_K = env.float("SCENES_PERSONAL_WEIGHT_K", default=3.0)
+SCENES_PERSONAL_MAX_EXAMPLES = env.int("SCENES_PERSONAL_MAX_EXAMPLES", default=200)
 # A pool child loads the scene model (TensorFlow) in worker_process_init; Celery's default
 # of 4 s would kill a child still loading it on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)

@@ -34,6 +34,7 @@ from schemathesis.checks import (
 )
 
 from accounts.services import api_token_create
+from scenes.models import PersonalExample
 from tests.factories import UserFactory
 from tests.recommendations.factories import (
     RecommendationFactory,
@@ -74,7 +75,11 @@ def owner(transactional_db: None, media_root: Path, monkeypatch: pytest.MonkeyPa
     RecommendationItemFactory.create(recommendation=recommendation)
     spare = api_token_create(user=user, name="spare").token
     key = api_token_create(user=user, name="fuzz").key
-    values = {"recording_id": str(recording.pk), "id": recommendation.pk, "token_id": spare.pk, "name": "rain"}
+    example = PersonalExample.objects.create(user=user, scene="rain", embedding=bytes(2048), model_version="v")
+    values = {
+        "recording_id": str(recording.pk), "id": recommendation.pk, "token_id": spare.pk, "name": "rain",
+        "example_id": example.pk,
+    }
     return Owner(key=key, path_values=values)
 
 

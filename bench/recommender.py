@@ -109,7 +109,7 @@ def _copy_chunk(rng: np.random.Generator, start: int, stop: int) -> None:
 
 
 def measure(runs: int, seed: int) -> None:
-    from recommendations.models import Feedback, Recommendation, Scene, TasteTrack, Track
+    from recommendations.models import Feedback, Recommendation, SceneCriteria, TasteTrack, Track
     from recommendations.services.recommendations import local_time_in, recommendation_create
 
     user, _ = get_user_model().objects.get_or_create(username="bench-listener")
@@ -120,7 +120,7 @@ def measure(runs: int, seed: int) -> None:
     Feedback.objects.bulk_create(
         [Feedback(user=user, track_id=pk, value=1 if i % 3 else -1) for i, pk in enumerate(sample[80:])], ignore_conflicts=True
     )
-    scenes = list(Scene.objects.values_list("name", flat=True))
+    scenes = list(SceneCriteria.objects.values_list("name", flat=True))
     rng = random.Random(seed)
     timings = []
     spent: dict[str, float] = defaultdict(float)

@@ -16,8 +16,8 @@ from recommendations.models import (
     PlaylistExport,
     Recommendation,
     RecommendationItem,
-    Scene,
     SceneCorrection,
+    SceneCriteria,
     Track,
 )
 from recommendations.services.scenes import CriteriaError, criteria_suggestion_apply
@@ -29,7 +29,7 @@ class SceneLabelInline(admin.TabularInline):
     extra = 1
 
 
-@admin.register(Scene)
+@admin.register(SceneCriteria)
 class SceneAdmin(admin.ModelAdmin):
     list_display = ("name", "valence_min", "valence_max", "energy_min", "energy_2nd", "energy_3rd", "energy_max", "catalog_preview")
     search_fields = ("name", "description")
@@ -52,7 +52,7 @@ class SceneAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description="Scored tracks in the box (low / middle / high energy)")
-    def catalog_preview(self, scene: Scene) -> str:
+    def catalog_preview(self, scene: SceneCriteria) -> str:
         if scene.pk is None or rules.criteria_errors(scene.criteria):
             return "-"
         counts = [selectors.box_track_count(rules.scene_box(scene.criteria, band)) for band in ("low", "mid", "high")]

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.requests import signed_in_user
 from recommendations import selectors
-from recommendations.models import Recommendation, Scene, Track
+from recommendations.models import Recommendation, SceneCriteria, Track
 from recommendations.serializers import (
     CatalogTrackSerializer,
     FeedbackOutSerializer,
@@ -190,14 +190,14 @@ class PlaylistApi(_OwnRecommendationApi):
 class SceneListApi(ListAPIView):
     serializer_class = SceneSerializer
     pagination_class = None
-    queryset = Scene.objects.prefetch_related("labels").order_by("name")
+    queryset = SceneCriteria.objects.prefetch_related("labels").order_by("name")
 
 
 @extend_schema(tags=["scenes"], summary="One scene's criteria")
 class SceneDetailApi(RetrieveAPIView):
     serializer_class = SceneSerializer
     lookup_field = "name"
-    queryset = Scene.objects.prefetch_related("labels")
+    queryset = SceneCriteria.objects.prefetch_related("labels")
 
 
 @extend_schema(tags=["catalog"], summary="Search the song catalog (staff only)", parameters=[OpenApiParameter("q", str, description="name part or Spotify id")])

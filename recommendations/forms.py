@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
-from recommendations.models import Scene
+from recommendations.models import SceneCriteria
 from scenes.labels import scene_display_name
 
 
@@ -13,12 +13,12 @@ class FeedbackForm(forms.Form):
 
 
 class SceneChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Scene) -> str:
+    def label_from_instance(self, obj: SceneCriteria) -> str:
         return scene_display_name(obj.name)
 
 
 class SceneCorrectionForm(forms.Form):
-    scene = SceneChoiceField(queryset=Scene.objects.order_by("name"), to_field_name="name", empty_label=None, label="The right scene")
+    scene = SceneChoiceField(queryset=SceneCriteria.objects.order_by("name"), to_field_name="name", empty_label=None, label="The right scene")
 
 
 class RecommendForm(forms.Form):

@@ -99,9 +99,12 @@ def _profile_range(feature: str, end: str, help_text: str = "") -> models.FloatF
     return models.FloatField(null=True, blank=True, verbose_name=f"{feature} {end}", help_text=help_text)
 
 
-class Scene(models.Model):
-    """A row of the criteria table: the box of valence and energy that suits a scene, and its
-    profile (optional ranges of other features, preferred and avoided genres).
+class SceneCriteria(models.Model):
+    """A row of the criteria table: what music suits one scene. The box of valence and energy,
+    and the profile (optional ranges of other features, preferred and avoided genres).
+
+    Three things are called scene: the vocabulary the model speaks (`ml.scenes.SCENES`), the
+    `scenes` app (recordings and what was heard in them), and this, the music for a scene.
 
     The energy range is cut into three bands (min..2nd, 2nd..3rd, 3rd..max); the band in
     use follows the user's local time of day (see `recommendations.criteria`). Songs far
@@ -133,6 +136,7 @@ class Scene(models.Model):
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
+        verbose_name = verbose_name_plural = "scene criteria"
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.CheckConstraint(
                 condition=Q(valence_min__gte=0, valence_min__lte=F("valence_max"), valence_max__lte=1),
@@ -175,7 +179,7 @@ CRITERIA_FIELDS = ("valence_min", "valence_max", "energy_min", "energy_2nd", "en
 class CriteriaSuggestion(models.Model):
     """Bands computed by `derive_criteria` from the catalog: the admin may apply it, or not."""
 
-    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="suggestions")
+    scene = models.ForeignKey(SceneCriteria, on_delete=models.CASCADE, related_name="suggestions")
     valence_min = models.FloatField()
     valence_max = models.FloatField()
     energy_min = models.FloatField()

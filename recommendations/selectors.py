@@ -21,8 +21,8 @@ from recommendations.models import (
     PlaylistExport,
     Recommendation,
     RecommendationItem,
-    Scene,
     SceneCorrection,
+    SceneCriteria,
     TasteTrack,
     Track,
 )
@@ -51,7 +51,7 @@ class SceneRules:
 def scene_rules() -> dict[str, SceneRules]:
     """Each scene's criteria and profile, by name, as plain values (model instances of the
     whole table cost a millisecond of every recommendation)."""
-    rows = Scene.objects.values("name", *CRITERIA_FIELDS, *PROFILE_FIELDS)
+    rows = SceneCriteria.objects.values("name", *CRITERIA_FIELDS, *PROFILE_FIELDS)
     return {
         row["name"]: SceneRules({f: row[f] for f in CRITERIA_FIELDS}, {f: row[f] for f in PROFILE_FIELDS}) for row in rows
     }

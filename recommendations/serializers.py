@@ -11,7 +11,7 @@ from recommendations.models import (
     PlaylistExport,
     Recommendation,
     RecommendationItem,
-    Scene,
+    SceneCriteria,
     Track,
 )
 from recommendations.profiles import PROFILE_FIELDS
@@ -123,7 +123,7 @@ class SceneSerializer(serializers.ModelSerializer):
     labels: serializers.SlugRelatedField = serializers.SlugRelatedField(many=True, read_only=True, slug_field="label")
 
     class Meta:
-        model = Scene
+        model = SceneCriteria
         fields: ClassVar[list[str]] = ["name", "description", "rationale", "valence_min", "valence_max",
                   "energy_min", "energy_2nd", "energy_3rd", "energy_max", *PROFILE_FIELDS, "labels", "updated_at"]
 

@@ -170,7 +170,7 @@ class SceneLabel(models.Model):
     name has songs to go with it."""
 
     label = models.CharField(max_length=100, unique=True)
-    scene = models.ForeignKey("recommendations.Scene", on_delete=models.PROTECT, related_name="labels")
+    scene = models.ForeignKey("recommendations.SceneCriteria", on_delete=models.PROTECT, related_name="labels")
 
     class Meta:
         ordering: ClassVar[list[str]] = ["scene__name", "label"]

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from recommendations.models import Feedback, Recommendation, Scene, SceneCorrection
+from recommendations.models import Feedback, Recommendation, SceneCorrection, SceneCriteria
 from scenes.services import personal_example_keep
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def scene_correction_set(*, user: User, recording: Recording, scene: str) -> Sce
     result holds one). Raises FeedbackError for a scene not in the table or a recording
     without a result.
     """
-    if not Scene.objects.filter(name=scene).exists():
+    if not SceneCriteria.objects.filter(name=scene).exists():
         raise FeedbackError(ERROR_UNKNOWN_SCENE)
     result = recording.result
     if result is None:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recommendations import criteria as rules
-from recommendations.models import CRITERIA_FIELDS, CriteriaSuggestion, Scene, Track
+from recommendations.models import CRITERIA_FIELDS, CriteriaSuggestion, SceneCriteria, Track
 from scenes.models import SceneLabel
 
 ERROR_TOO_FEW_TRACKS = "The catalog has too few scored tracks to derive criteria: {count} for {scenes} scenes."
@@ -19,7 +19,7 @@ class CriteriaError(ValueError):
 
 
 @transaction.atomic
-def scene_criteria_import(*, rows: Sequence[tuple[str, dict[str, float]]]) -> list[Scene]:
+def scene_criteria_import(*, rows: Sequence[tuple[str, dict[str, float]]]) -> list[SceneCriteria]:
     """Create or update one scene per (name, criteria) row; return the scenes.
 
     A scene new to the table maps its own name as a label (the TAU model's labels are its
@@ -27,14 +27,14 @@ def scene_criteria_import(*, rows: Sequence[tuple[str, dict[str, float]]]) -> li
     """
     scenes = []
     for name, criteria in rows:
-        scene, _ = Scene.objects.update_or_create(name=name, defaults=criteria)
+        scene, _ = SceneCriteria.objects.update_or_create(name=name, defaults=criteria)
         SceneLabel.objects.get_or_create(label=name, defaults={"scene": scene})
         scenes.append(scene)
     return scenes
 
 
 def criteria_suggestions_create(
-    *, scenes: Sequence[Scene], energy_split: str = "thirds", note: str = ""
+    *, scenes: Sequence[SceneCriteria], energy_split: str = "thirds", note: str = ""
 ) -> list[CriteriaSuggestion]:
     """Derive bands from the scored catalog as the original did; store them as suggestions.
 
@@ -62,12 +62,12 @@ def _scored_features() -> tuple[np.ndarray, np.ndarray]:
 
 
 @transaction.atomic
-def criteria_suggestion_apply(*, suggestion: CriteriaSuggestion) -> Scene:
+def criteria_suggestion_apply(*, suggestion: CriteriaSuggestion) -> SceneCriteria:
     """Copy a suggestion's criteria onto its scene; return the scene. Raises CriteriaError if invalid."""
     errors = rules.criteria_errors(suggestion.criteria)
     if errors:
         raise CriteriaError("; ".join(f"{field}: {message}" for field, message in errors.items()))
-    scene = Scene.objects.select_for_update().get(pk=suggestion.scene_id)
+    scene = SceneCriteria.objects.select_for_update().get(pk=suggestion.scene_id)
     for field in CRITERIA_FIELDS:
         setattr(scene, field, getattr(suggestion, field))
     scene.save()

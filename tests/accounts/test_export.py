@@ -13,7 +13,7 @@ from accounts.export import register_export_section, unregister_export_section, 
 from accounts.services import api_token_create
 from accounts.spotify.tokens import stored_token
 from recommendations.models import PlaylistExport, SceneCorrection
-from scenes.models import SceneResult, UploadRefusal
+from scenes.models import PersonalExample, SceneResult, UploadRefusal
 from tests.factories import UserFactory
 from tests.recommendations.factories import (
     FeedbackFactory,
@@ -117,13 +117,16 @@ def test_the_export_holds_every_section_of_what_we_keep(client: Client, spotify_
     )
     TasteTrackFactory.create(user=user)
     UploadRefusal.objects.create(user=user, code="undecodable")
+    PersonalExample.objects.create(
+        user=user, scene="nature", embedding=bytes(2048), model_version="v1", recording=recording, source_name="balcony.webm"
+    )
     client.force_login(user)
 
     data = json.loads(client.get("/account/export/").content)
 
     assert set(data) == {
         "format_version", "exported_at", "profile", "connected_services", "api_tokens", "recordings",
-        "upload_refusals", "recommendations",
+        "upload_refusals", "recommendations", "personal_examples",
     }
     assert data["profile"]["username"] == user.username and data["connected_services"][0]["provider"] == "spotify"
     assert [(t["name"], t["prefix"][:4]) for t in data["api_tokens"]] == [("phone", "ssk_")]
@@ -141,6 +144,9 @@ def test_the_export_holds_every_section_of_what_we_keep(client: Client, spotify_
     taken = recordings[str(browser_take.id)]
     assert taken["recorded_in_browser"] is True and taken["status"] == "failed" and taken["result"] is None
     assert [r["code"] for r in data["upload_refusals"]] == ["undecodable"]
+    [taught] = data["personal_examples"]
+    assert (taught["scene"], taught["recording"], taught["recording_name"]) == ("nature", str(recording.id), "balcony.webm")
+    assert "embedding" not in taught
 
     mine = data["recommendations"]
     assert set(mine) == {"history", "feedback", "scene_corrections", "playlists", "listening_settings", "spotify_taste"}

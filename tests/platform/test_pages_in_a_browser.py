@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from recommendations.models import Recommendation, Scene
+from recommendations.models import Recommendation, SceneCriteria
 from recommendations.tasks import recommend_for_recording
 from tests.factories import UserFactory
 from tests.recommendations.factories import RecordingFactory, TrackFactory, seed_scene_table
@@ -28,7 +28,7 @@ SIGNED_IN_PAGES = [
     "/recommendations/recording/{recording}/",
 ]
 ADMIN_PAGES = [
-    "/admin/", "/admin/recommendations/scene/", "/admin/recommendations/scene/{scene}/change/",
+    "/admin/", "/admin/recommendations/scenecriteria/", "/admin/recommendations/scenecriteria/{scene}/change/",
     "/admin/recommendations/track/", "/admin/scenes/recording/",
 ]
 
@@ -49,7 +49,7 @@ def objects(staff_user) -> dict[str, object]:
     audio.parent.mkdir(parents=True, exist_ok=True)
     audio.write_bytes(encode(ambience(2.0), fmt="wav"))
     recommendation = Recommendation.objects.get(pk=recommend_for_recording(str(recording.pk)))
-    scene = Scene.objects.first()
+    scene = SceneCriteria.objects.first()
     assert scene is not None
     return {"recording": recording.pk, "recommendation": recommendation.pk, "scene": scene.pk}
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 import factory
 from django.apps import apps as django_apps
 
-from recommendations.models import Feedback, Recommendation, RecommendationItem, Scene, TasteTrack, Track
+from recommendations.models import Feedback, Recommendation, RecommendationItem, SceneCriteria, TasteTrack, Track
 from scenes.models import Recording
 from tests.factories import UserFactory
 
@@ -33,9 +33,9 @@ class TrackFactory(factory.django.DjangoModelFactory[Track]):
     source = "test"
 
 
-class SceneFactory(factory.django.DjangoModelFactory[Scene]):
+class SceneCriteriaFactory(factory.django.DjangoModelFactory[SceneCriteria]):
     class Meta:
-        model = Scene
+        model = SceneCriteria
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"scene{n}")
@@ -119,13 +119,13 @@ class RecordingFactory(factory.django.DjangoModelFactory[Recording]):
 
 
 class _SeedApps:
-    """The app registry as the seed migration knew it, where SceneLabel was a recommendations
-    model (it has moved to scenes)."""
+    """The app registry as the seed migration knew it: SceneLabel has moved to the scenes app
+    since, and Scene became SceneCriteria."""
+
+    MOVED = {("recommendations", "SceneLabel"): ("scenes", "SceneLabel"), ("recommendations", "Scene"): ("recommendations", "SceneCriteria")}
 
     def get_model(self, app_label: str, model_name: str) -> Any:
-        if (app_label, model_name) == ("recommendations", "SceneLabel"):
-            app_label = "scenes"
-        return django_apps.get_model(app_label, model_name)
+        return django_apps.get_model(*self.MOVED.get((app_label, model_name), (app_label, model_name)))
 
 
 def seed_scene_table() -> None:

@@ -4,14 +4,14 @@ import pytest
 from django.urls import reverse
 
 from recommendations import criteria as rules
-from recommendations.models import CriteriaSuggestion, Scene
+from recommendations.models import CriteriaSuggestion, SceneCriteria
 from scenes.models import SceneLabel
 from tests.recommendations.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def scene_form(scene: Scene, **changes) -> dict:
+def scene_form(scene: SceneCriteria, **changes) -> dict:
     data = {
         "name": scene.name, "description": scene.description, "rationale": scene.rationale, **scene.criteria,
         "labels-TOTAL_FORMS": "0", "labels-INITIAL_FORMS": "0", "labels-MIN_NUM_FORMS": "0", "labels-MAX_NUM_FORMS": "1000",
@@ -20,8 +20,8 @@ def scene_form(scene: Scene, **changes) -> dict:
 
 
 def test_the_admin_refuses_bands_out_of_order(admin_client):
-    rain = Scene.objects.get(name="rain")
-    url = reverse("admin:recommendations_scene_change", args=[rain.pk])
+    rain = SceneCriteria.objects.get(name="rain")
+    url = reverse("admin:recommendations_scenecriteria_change", args=[rain.pk])
 
     response = admin_client.post(url, scene_form(rain, energy_2nd="0.5", energy_3rd="0.4", valence_max="1.5"))
 
@@ -34,8 +34,8 @@ def test_the_admin_refuses_bands_out_of_order(admin_client):
 
 
 def test_the_admin_saves_valid_criteria_and_a_new_label_mapping(admin_client):
-    rain = Scene.objects.get(name="rain")
-    url = reverse("admin:recommendations_scene_change", args=[rain.pk])
+    rain = SceneCriteria.objects.get(name="rain")
+    url = reverse("admin:recommendations_scenecriteria_change", args=[rain.pk])
     data = scene_form(rain, valence_max="0.5", **{"labels-TOTAL_FORMS": "1", "labels-0-label": "drizzle", "labels-0-scene": str(rain.pk)})
 
     response = admin_client.post(url, data)
@@ -47,22 +47,22 @@ def test_the_admin_saves_valid_criteria_and_a_new_label_mapping(admin_client):
 
 
 def test_the_scene_page_previews_how_many_tracks_each_band_holds(admin_client):
-    rain = Scene.objects.get(name="rain")  # valence 0.05-0.45, energy 0.05 / 0.2167 / 0.3833 / 0.55
+    rain = SceneCriteria.objects.get(name="rain")  # valence 0.05-0.45, energy 0.05 / 0.2167 / 0.3833 / 0.55
     TrackFactory.create_batch(3, valence=0.2, energy=0.1)
     TrackFactory.create(valence=0.2, energy=0.3)
     TrackFactory.create(valence=0.9, energy=0.1)
     TrackFactory.create(valence=None, energy=None)
 
-    response = admin_client.get(reverse("admin:recommendations_scene_change", args=[rain.pk]))
+    response = admin_client.get(reverse("admin:recommendations_scenecriteria_change", args=[rain.pk]))
 
     assert "3 / 1 / 0" in response.content.decode()
-    listing = admin_client.get(reverse("admin:recommendations_scene_changelist")).content.decode()
+    listing = admin_client.get(reverse("admin:recommendations_scenecriteria_changelist")).content.decode()
     assert "3 / 1 / 0" in listing
 
 
 def test_the_label_mapping_is_editable_from_its_list(admin_client):
     barking = SceneLabel.objects.get(label="dog")
-    street = Scene.objects.get(name="street")
+    street = SceneCriteria.objects.get(name="street")
     labels = list(SceneLabel.objects.order_by("scene__name", "label"))
     data = {"form-TOTAL_FORMS": str(len(labels)), "form-INITIAL_FORMS": str(len(labels)), "_save": "Save"}
     for i, label in enumerate(labels):
@@ -77,7 +77,7 @@ def test_the_label_mapping_is_editable_from_its_list(admin_client):
 
 
 def test_a_suggestion_is_applied_from_the_admin(admin_client):
-    rain = Scene.objects.get(name="rain")
+    rain = SceneCriteria.objects.get(name="rain")
     suggestion = CriteriaSuggestion.objects.create(scene=rain, track_count=5, **{**rain.criteria, "valence_max": 0.33})
 
     response = admin_client.post(
@@ -91,7 +91,7 @@ def test_a_suggestion_is_applied_from_the_admin(admin_client):
     assert rain.valence_max == 0.33 and suggestion.applied_at is not None
 
 
-@pytest.mark.parametrize("name", ["track", "recommendation", "feedback", "scenecorrection", "playlistexport", "catalogrefreshrun", "criteriasuggestion", "scene"])
+@pytest.mark.parametrize("name", ["track", "recommendation", "feedback", "scenecorrection", "playlistexport", "catalogrefreshrun", "criteriasuggestion", "scenecriteria"])
 def test_every_admin_list_opens(admin_client, name):
     assert admin_client.get(reverse(f"admin:recommendations_{name}_changelist")).status_code == 200
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from recommendations import criteria as rules
-from recommendations.models import CriteriaSuggestion, Scene
+from recommendations.models import CriteriaSuggestion, SceneCriteria
 from scenes.models import SceneLabel
 from tests.recommendations.factories import TrackFactory
 
@@ -75,7 +75,7 @@ def test_the_seed_migration_holds_the_ml_scenes_and_mapping():
     assert {name: row[0] for name, row in seed.SCENES.items()} == SCENES
     scene_head = {ambience_label(scene): scene for scene in SCENES}
     assert dict(SceneLabel.objects.values_list("label", "scene__name")) == {**ESC50_LABEL_TO_SCENE, **scene_head}
-    for scene in Scene.objects.all():
+    for scene in SceneCriteria.objects.all():
         assert rules.criteria_errors(scene.criteria) == {}, scene.name
         assert scene.description == SCENES[scene.name] and scene.rationale
 
@@ -89,7 +89,7 @@ def test_import_criteria_loads_a_table_and_maps_the_labels_to_themselves(tmp_pat
     call_command("import_criteria", str(path), stdout=out)
 
     assert "Imported criteria for 1 scenes: metro." in out.getvalue()
-    metro = Scene.objects.get(name="metro")
+    metro = SceneCriteria.objects.get(name="metro")
     assert (metro.valence_min, metro.energy_3rd) == (0.259, 0.668)
     assert SceneLabel.objects.get(label="metro").scene == metro
 
@@ -101,7 +101,7 @@ def test_import_criteria_refuses_bands_out_of_order(tmp_path):
 
     with pytest.raises(CommandError, match="line 2: energy_3rd: Energy bands must be in order"):
         call_command("import_criteria", str(path))
-    assert not Scene.objects.filter(name="bus").exists()
+    assert not SceneCriteria.objects.filter(name="bus").exists()
 
 
 @pytest.mark.django_db
@@ -109,7 +109,7 @@ def test_import_criteria_refuses_bands_out_of_order(tmp_path):
 def test_import_criteria_reads_the_originals_table(shared_catalog):
     call_command("import_criteria", str(shared_catalog / "recommend_criteria.csv"), stdout=StringIO())
 
-    park = Scene.objects.get(name="park")
+    park = SceneCriteria.objects.get(name="park")
     assert (park.valence_min, park.valence_max, park.energy_max) == (0.0196, 0.257, 0.999)
     assert set(SceneLabel.objects.filter(label__in=["metro", "bus", "park", "street_traffic"]).values_list("scene__name", flat=True)) == {"metro", "bus", "park", "street_traffic"}
 
@@ -119,13 +119,13 @@ def test_import_criteria_reads_the_originals_table(shared_catalog):
 def test_derive_criteria_reproduces_the_originals_table(shared_catalog):
     call_command("import_tracks", str(shared_catalog / "valence_arousal_dataset.csv"), "--no-progress", stdout=StringIO(), stderr=StringIO())
     call_command("import_criteria", str(shared_catalog / "recommend_criteria.csv"), stdout=StringIO())
-    original = {s.name: s.criteria for s in Scene.objects.filter(name__in=["metro", "bus", "park", "street_traffic"])}
+    original = {s.name: s.criteria for s in SceneCriteria.objects.filter(name__in=["metro", "bus", "park", "street_traffic"])}
 
     call_command("derive_criteria", "--scenes", "metro,bus,park,street_traffic", stdout=StringIO())
 
     for suggestion in CriteriaSuggestion.objects.select_related("scene"):
         assert suggestion.criteria == pytest.approx(original[suggestion.scene.name], abs=0.01), suggestion.scene.name
-    assert Scene.objects.get(name="metro").criteria == original["metro"]  # a suggestion, not an overwrite
+    assert SceneCriteria.objects.get(name="metro").criteria == original["metro"]  # a suggestion, not an overwrite
 
 
 @pytest.mark.django_db

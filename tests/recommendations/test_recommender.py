@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from recommendations.models import Feedback, Recommendation, Scene
+from recommendations.models import Feedback, Recommendation, SceneCriteria
 from recommendations.services.recommendations import (
     ERROR_EMPTY_CATALOG,
     ERROR_NO_KNOWN_SCENE,
@@ -185,7 +185,7 @@ def test_nothing_in_reach_gives_a_clear_message(user):
 
 def test_the_recommendation_keeps_the_criteria_as_they_were(user, grid):
     recommendation = recommend(user, model_version="esc50-v3")
-    Scene.objects.filter(name="rain").update(valence_max=0.9)
+    SceneCriteria.objects.filter(name="rain").update(valence_max=0.9)
 
     recommendation.refresh_from_db()
     assert recommendation.criteria["scenes"]["rain"]["valence_max"] == 0.45

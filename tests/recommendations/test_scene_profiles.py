@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from recommendations import profiles
 from recommendations.criteria import Box
-from recommendations.models import ListeningSettings, Scene
+from recommendations.models import ListeningSettings, SceneCriteria
 from recommendations.profiles import Profile, Range, blend_profiles, scene_profile
 from recommendations.ranking import Song, Taste, Variety, rank
 from recommendations.reasons import Setting
@@ -112,7 +112,7 @@ def test_no_decade_fills_more_than_its_share_while_others_can():
 
 @pytest.mark.django_db
 def test_every_scene_has_a_default_profile_that_suits_it():
-    scenes = {scene.name: scene_profile(scene.profile_values) for scene in Scene.objects.all()}
+    scenes = {scene.name: scene_profile(scene.profile_values) for scene in SceneCriteria.objects.all()}
 
     assert all(not profile.empty for profile in scenes.values())
     assert scenes["rain"].ranges["acousticness"].low >= 0.5 and scenes["rain"].ranges["tempo"].high <= 120
@@ -166,7 +166,7 @@ def test_profile_errors_name_the_field(changes, field, message):
 
 @pytest.mark.django_db
 def test_the_model_refuses_an_invalid_profile():
-    rain = Scene.objects.get(name="rain")
+    rain = SceneCriteria.objects.get(name="rain")
     rain.tempo_min, rain.tempo_max = 140.0, 90.0
 
     with pytest.raises(ValidationError) as refused:
@@ -177,8 +177,8 @@ def test_the_model_refuses_an_invalid_profile():
 
 @pytest.mark.django_db
 def test_the_admin_refuses_an_invalid_profile_and_saves_a_valid_one(admin_client):
-    rain = Scene.objects.get(name="rain")
-    url = reverse("admin:recommendations_scene_change", args=[rain.pk])
+    rain = SceneCriteria.objects.get(name="rain")
+    url = reverse("admin:recommendations_scenecriteria_change", args=[rain.pk])
     genres = {"preferred_genres": '["folk"]', "avoided_genres": '["rap"]'}
 
     refused = admin_client.post(url, scene_form(rain, acousticness_min="0.9", acousticness_max="0.3", tempo_max="400", **genres))

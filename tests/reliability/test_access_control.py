@@ -35,7 +35,7 @@ from tests.recommendations.factories import (
     RecommendationFactory,
     RecommendationItemFactory,
     RecordingFactory,
-    SceneFactory,
+    SceneCriteriaFactory,
 )
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -129,8 +129,8 @@ def owned(db: None, media_root: Path) -> Owned:
     """User A with a classified recording, its recommendation (one item, feedback, a
     correction, an export) and an API token: every kind of object a route names."""
     owner = UserFactory.create()
-    SceneFactory.create(name="rain")
-    SceneFactory.create(name="street_traffic")
+    SceneCriteriaFactory.create(name="rain")
+    SceneCriteriaFactory.create(name="street_traffic")
     recording = RecordingFactory.create(user=owner)
     audio = media_root / str(recording.file.name)
     audio.parent.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ from tests.recommendations.factories import (
     RecommendationFactory,
     RecommendationItemFactory,
     RecordingFactory,
-    SceneFactory,
+    SceneCriteriaFactory,
 )
 
 # Per operation; with about 20 operations the whole module stays near a minute on two cores.
@@ -66,7 +66,7 @@ def owner(transactional_db: None, media_root: Path, monkeypatch: pytest.MonkeyPa
     # Hundreds of calls a minute would otherwise end in 429 and test nothing else.
     monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
     user = UserFactory.create(is_staff=True)
-    SceneFactory.create(name="rain")
+    SceneCriteriaFactory.create(name="rain")
     recording = RecordingFactory.create(user=user)
     audio = media_root / str(recording.file.name)
     audio.parent.mkdir(parents=True, exist_ok=True)

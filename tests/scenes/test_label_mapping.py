@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from recommendations.models import Scene
+from recommendations.models import SceneCriteria
 from scenes.models import SceneLabel
 from scenes.services import classification
 from tests.scenes.helpers import ambience, needs_model
@@ -16,9 +16,9 @@ def test_moving_a_label_to_another_scene_moves_its_probability() -> None:
     before = classification._classify(samples, sample_rate)
     top_label, top_probability = before.top_labels[0]
     old_scene = SceneLabel.objects.get(label=top_label).scene.name
-    new_scene = next(name for name in Scene.objects.values_list("name", flat=True) if name != old_scene)
+    new_scene = next(name for name in SceneCriteria.objects.values_list("name", flat=True) if name != old_scene)
 
-    SceneLabel.objects.filter(label=top_label).update(scene=Scene.objects.get(name=new_scene))
+    SceneLabel.objects.filter(label=top_label).update(scene=SceneCriteria.objects.get(name=new_scene))
     after = classification._classify(samples, sample_rate)
 
     moved = after.scene_probabilities[new_scene] - before.scene_probabilities[new_scene]

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from recommendations.models import Scene
+from recommendations.models import SceneCriteria
 from recommendations.services.scenes import CriteriaError, criteria_suggestions_create
 
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        scenes = list(Scene.objects.all())
+        scenes = list(SceneCriteria.objects.all())
         if options["scenes"]:
             wanted = [name.strip() for name in options["scenes"].split(",") if name.strip()]
             unknown = set(wanted) - {scene.name for scene in scenes}

@@ -22,6 +22,8 @@ from scenes.errors import MICROPHONE_MESSAGES, RecordingRejected
 from scenes.forms import RecordingUploadForm
 from scenes.models import PersonalExample, Recording, SceneResult
 
+# The history lists the latest live sessions; all of them are in the API and the export.
+LIVE_SESSIONS_SHOWN = 10
 HISTORY_PAGE_SIZE = 20
 RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
 # A player asking for "bytes=0-" gets the file in pieces of this size, not all of it in memory.
@@ -192,7 +194,12 @@ def audio(request: HttpRequest, recording_id: UUID) -> HttpResponseBase:
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.recording_list(user=signed_in_user(request)), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "retention_days": settings.SCENES_AUDIO_RETENTION_DAYS}
+    sessions = selectors.listening_session_list(user=signed_in_user(request)).prefetch_related("snippets")
+    context = {
+        "page": page,
+        "retention_days": settings.SCENES_AUDIO_RETENTION_DAYS,
+        "live_sessions": sessions[:LIVE_SESSIONS_SHOWN],
+    }
     return render(request, "scenes/history.html", context)
 
 

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+import scenes.services.classification as classification
 from ml.errors import AudioError, ModelArtifactError
 from scenes.audio import decode_recording, inspect_audio
 from scenes.errors import (
@@ -227,8 +228,7 @@ def snippet_classify(*, snippet_id: str) -> LiveSnippet | None:
 
 
 def _classify_file(snippet: LiveSnippet) -> Any:
-    from scenes.services import classification
-
+    # The recordings' model calls, looked up at call time (the tests stand in for the model there).
     if not snippet.file:
         raise InvalidAudio("no_audio", PROCESSING_FAILED_MESSAGE)
     with snippet.file.open("rb") as handle:

@@ -240,6 +240,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three models have a `status`: each its own named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RecordingStatusEnum": "scenes.models.Recording.Status",
+        "ListeningSessionStatusEnum": "scenes.models.ListeningSession.Status",
+        "LiveSnippetStatusEnum": "scenes.models.LiveSnippet.Status",
+    },
 }
 
 # --- Sign-in rate limits (accounts/ratelimit.py) ---------------------------------------

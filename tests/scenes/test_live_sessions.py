@@ -266,3 +266,13 @@ def test_stale_queued_snippets_fail_and_lose_their_audio(
     snippet.refresh_from_db()
     assert snippet.status == "failed"
     assert media_files() == []
+
+
+def test_deleting_the_account_mid_session_deletes_queued_snippet_audio(
+    session: ListeningSession, media_files: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    add_snippet(session)
+    assert len(media_files()) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        session.user.delete()
+    assert media_files() == [] and not LiveSnippet.objects.exists()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -50,3 +51,16 @@ def test_the_admin_shows_sessions_read_only(admin_client: Any, listened: Listeni
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert admin_client.get("/admin/scenes/listeningsession/add/").status_code == 403
+
+
+def test_the_listen_page_offers_live_mode_with_consent_and_intervals_within_the_limits(
+    user_client: Any, settings: Any
+) -> None:
+    settings.SCENES_LIVE_MIN_INTERVAL_S, settings.SCENES_LIVE_MAX_INTERVAL_S, settings.SCENES_LIVE_INTERVAL_S = 20, 120, 45
+    page = user_client.get("/scenes/").content.decode()
+    assert 'id="live"' in page and 'id="live-consent"' in page and "scenes/live.js" in page
+    assert "only the scenes are kept" in page
+    select = page.split('id="live-interval"')[1].split("</select>")[0]
+    intervals = [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+    assert intervals == [20, 30, 45, 60, 120]
+    assert '<option value="45" selected>' in page

@@ -272,13 +272,17 @@ def _snippet_fields(result: Any, lean: dict[str, Any]) -> dict[str, Any]:
 
 def _move_held_scene(session: ListeningSession, snippet: LiveSnippet) -> str:
     """Apply the hysteresis with this snippet as the newest; returns the session's scene after it."""
-    hold = settings.SCENES_LIVE_HOLD_SNIPPETS
-    earlier = (
-        LiveSnippet.objects.filter(session=session, status=LiveSnippet.Status.DONE, created_at__lt=snippet.created_at)
+    hold = max(1, settings.SCENES_LIVE_HOLD_SNIPPETS)
+    # The session's latest results in the order they were recorded, this one in its place: two
+    # workers may finish a session's snippets out of order.
+    others = (
+        LiveSnippet.objects.filter(session=session, status=LiveSnippet.Status.DONE)
+        .exclude(pk=snippet.pk)
         .order_by("-created_at")
-        .values_list("top_scene", flat=True)[: max(1, hold) - 1]
+        .values_list("created_at", "top_scene")[:hold]
     )
-    recent = [*reversed(list(earlier)), snippet.top_scene]
+    ordered = sorted([*others, (snippet.created_at, snippet.top_scene)])
+    recent = [scene for _, scene in ordered[-hold:]]
     scene = held_scene(current=session.scene, recent=recent, hold=hold)
     now = timezone.now()
     changes = session.scene_changes + (1 if session.scene and scene != session.scene else 0)

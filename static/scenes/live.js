@@ -5,7 +5,6 @@
   "use strict";
 
   var PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000";
-  var POLL_MS = 1500;
   var card = document.getElementById("live");
   var form = document.getElementById("upload-form");
   if (!card || !form) { return; }
@@ -257,7 +256,8 @@
         songs.textContent = "";
         show();
         listen();
-        pollTimer = window.setInterval(poll, POLL_MS);
+        // A third of the interval, 1 to 5 s: results show soon without a request a second.
+        pollTimer = window.setInterval(poll, Math.min(5000, Math.max(1000, session.interval_s * 1000 / 3)));
       });
     });
   });

@@ -276,3 +276,18 @@ def test_deleting_the_account_mid_session_deletes_queued_snippet_audio(
     with django_capture_on_commit_callbacks(execute=True):
         session.user.delete()
     assert media_files() == [] and not LiveSnippet.objects.exists()
+
+
+def test_snippets_classified_out_of_order_still_change_the_scene(
+    session: ListeningSession, scenes_heard: list[str], django_capture_on_commit_callbacks: Any
+) -> None:
+    scenes_heard.extend(["street", "rain", "rain"])
+    first = add_snippet(session)
+    LiveSnippet.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(seconds=60))
+    classify(first, django_capture_on_commit_callbacks)
+    older, newer = add_snippet(session), add_snippet(session)
+    LiveSnippet.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(seconds=30))
+    classify(newer, django_capture_on_commit_callbacks)  # a second worker finished it first
+    classify(older, django_capture_on_commit_callbacks)
+    session.refresh_from_db()
+    assert (session.scene, session.scene_changes) == ("rain", 1)

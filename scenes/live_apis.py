@@ -153,7 +153,10 @@ class LiveSnippetCreateApi(_OwnSessionApi):
         },
     )
     def post(self, request: Request, session_id: UUID) -> Response:
-        session = self.get_session(session_id)
+        try:
+            session = selectors.listening_session_row(user=signed_in_user(request), session_id=session_id)
+        except ListeningSession.DoesNotExist:
+            raise Http404 from None
         try:
             services.upload_size_check(content_length=content_length(request))
             serializer = LiveSnippetUploadSerializer(data=request.data)

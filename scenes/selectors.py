@@ -64,6 +64,11 @@ def listening_session_list(*, user: User) -> QuerySet[ListeningSession]:
     return ListeningSession.objects.filter(user=user).annotate(snippet_count=Count("snippets")).order_by("-started_at")
 
 
+def listening_session_row(*, user: User, session_id: UUID | str) -> ListeningSession:
+    """The user's session `session_id` alone (no snippets, no count): for a snippet's upload."""
+    return ListeningSession.objects.get(user=user, pk=session_id)
+
+
 def listening_session_get(*, user: User, session_id: UUID | str) -> ListeningSession:
     """The user's session `session_id` with its snippets; raises ListeningSession.DoesNotExist for anyone else's."""
     return listening_session_list(user=user).prefetch_related("snippets").get(pk=session_id)

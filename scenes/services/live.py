@@ -59,7 +59,8 @@ OPEN = (ListeningSession.Status.ACTIVE, ListeningSession.Status.PAUSED)
 
 
 def live_session_start(*, user: User, interval_s: int, consent: bool, time_zone: str = "") -> ListeningSession:
-    """Open a listening session; raises InvalidAudio-like refusals (400) or LiveRefused (409).
+    """Open a listening session; raises RecordingRejected (400: no consent, interval out of
+    bounds) or LiveRefused (409: another session open).
 
     An open session that ran past its length limit is closed first; any other open session
     refuses the start: one account, one microphone at a time.

@@ -12,4 +12,5 @@ urlpatterns = [
     path("scenes/", apis.SceneListApi.as_view(), name="api-scene-list"),
     path("scenes/<slug:name>/", apis.SceneDetailApi.as_view(), name="api-scene-detail"),
     path("catalog/tracks/", apis.CatalogSearchApi.as_view(), name="api-catalog-search"),
+    path("listening-sessions/<uuid:session_id>/songs/", apis.LiveSongsApi.as_view(), name="api-listening-session-songs"),
 ]

@@ -37,12 +37,13 @@ from recommendations.services.recommendations import (
     RecommendationError,
     local_time_now_for,
     recommendation_create_for_correction,
+    recommendation_create_for_live_session,
     recommendation_create_for_recording,
 )
 from recommendations.services.settings import listening_settings_get, listening_settings_update
-from scenes.models import Recording
-from scenes.selectors import recording_get
-from soundscapify.api_errors import ApiError
+from scenes.models import ListeningSession, Recording
+from scenes.selectors import listening_session_get, recording_get
+from soundscapify.api_errors import ApiError, ApiErrorSerializer
 
 TAGS = ["recommendations"]
 NO_RECORDING_MESSAGE = "This recommendation has no recording to correct."
@@ -102,6 +103,30 @@ class RecommendationListCreateApi(_OwnRecommendationApi):
         created = recommendation.pk not in existing
         recommendation = self.get_recommendation(recommendation.pk)
         return Response(self.detail_data(recommendation), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class LiveSongsApi(_OwnRecommendationApi):
+    serializer_class = RecommendationSerializer
+
+    @extend_schema(
+        tags=["live mode"], summary="Songs for a live session's scene now",
+        description="Makes a recommendation from the session's held scene (call it when `scene` changes: "
+        "songs already queued stay yours to play). 409 `no_recommendation` before the first scene, or when no "
+        "song fits.",
+        request=None,
+        responses={201: RecommendationSerializer, 404: OpenApiResponse(description="No such session of yours."),
+                   409: OpenApiResponse(ApiErrorSerializer, description="No scene yet, or no song fits")},
+    )
+    def post(self, request: Request, session_id: str) -> Response:
+        try:
+            session = listening_session_get(user=signed_in_user(request), session_id=session_id)
+        except ListeningSession.DoesNotExist:
+            raise Http404 from None
+        try:
+            recommendation = recommendation_create_for_live_session(session=session)
+        except RecommendationError as exc:
+            raise ApiError(status=status.HTTP_409_CONFLICT, code="no_recommendation", detail=str(exc)) from exc
+        return Response(self.detail_data(self.get_recommendation(recommendation.pk)), status=status.HTTP_201_CREATED)
 
 
 class RecommendationDetailApi(_OwnRecommendationApi):

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/playlist/", views.save_playlist, name="playlist"),
     path("<int:pk>/scene/", views.correct_scene, name="correct_scene"),
     path("recording/<uuid:recording_id>/", views.for_recording, name="for_recording"),
+    path("live/<uuid:session_id>/", views.live_songs, name="live_songs"),
 ]

@@ -25,12 +25,13 @@ from recommendations.services.recommendations import (
     RecommendationError,
     local_time_now_for,
     recommendation_create_for_correction,
+    recommendation_create_for_live_session,
     recommendation_create_for_recording,
 )
 from recommendations.services.settings import listening_settings_get, listening_settings_update
 from scenes.labels import scene_display_name
-from scenes.models import Recording
-from scenes.selectors import recording_get
+from scenes.models import ListeningSession, Recording
+from scenes.selectors import listening_session_get, recording_get
 from scenes.story import scene_shares
 
 MESSAGE_PLAYLIST_QUEUED = "Saving to Spotify… refresh this page in a moment for the link."
@@ -154,6 +155,24 @@ def for_recording(request: HttpRequest, recording_id: str) -> HttpResponse:
         except RecommendationError as exc:
             messages.error(request, str(exc))
     return render(request, "recommendations/for_recording.html", {"recording": recording, "form": RecommendForm()})
+
+
+@login_required
+@require_POST
+def live_songs(request: HttpRequest, session_id: str) -> HttpResponse:
+    """Songs for a live session's held scene, as the songs page's rows: the Listen page adds them
+    to its queue (static/scenes/live.js). 409 with the message when there are none to give."""
+    try:
+        session = listening_session_get(user=signed_in_user(request), session_id=session_id)
+    except ListeningSession.DoesNotExist:
+        raise Http404 from None
+    try:
+        recommendation = recommendation_create_for_live_session(session=session)
+    except RecommendationError as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    rows = [(item, None) for item in recommendation.items.select_related("track")]
+    context = {"recommendation": recommendation, "rows": rows}
+    return render(request, "recommendations/partials/live_songs.html", context)
 
 
 def recommendation_url(recommendation: Recommendation) -> str:

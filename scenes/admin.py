@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from scenes import services
 from scenes.errors import RecordingRejected
-from scenes.models import PersonalExample, Recording, SceneLabel, SceneResult
+from scenes.models import ListeningSession, LiveSnippet, PersonalExample, Recording, SceneLabel, SceneResult
 
 
 class SceneResultInline(admin.TabularInline):
@@ -69,5 +69,31 @@ class PersonalExampleAdmin(admin.ModelAdmin):
 
     # Delete stays allowed: deleting a user in the admin cascades to their examples, and Django
     # refuses that cascade to anyone without delete permission on every model it reaches.
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class LiveSnippetInline(admin.TabularInline):
+    model = LiveSnippet
+    fields = readonly_fields = ("created_at", "status", "top_scene", "confidence", "held_scene", "error_code", "processing_ms")
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+@admin.register(ListeningSession)
+class ListeningSessionAdmin(admin.ModelAdmin):
+    """Read-only: a session belongs to its user; delete stays for the user cascade (see above)."""
+
+    list_display = ["id", "user", "status", "scene", "scene_changes", "interval_s", "started_at", "ended_at"]
+    list_filter = ["status", "started_at"]
+    search_fields = ["id", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in ListeningSession._meta.fields]
+    inlines = [LiveSnippetInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -95,3 +95,23 @@ class AudioGone(RecordingRejected):
     """The raw audio has been deleted: nothing to classify again (409)."""
 
     http_status = 409
+
+
+# Live mode (scenes/services/live.py).
+LIVE_CONSENT_MESSAGE = "Live mode listens through your microphone: please confirm that you agree before it starts."
+LIVE_INTERVAL_MESSAGE = "Choose an interval between {low} and {high} seconds."
+LIVE_ALREADY_OPEN_MESSAGE = (
+    "You already have a live session open (perhaps in another tab or on another device). Stop it first."
+)
+LIVE_PAUSED_MESSAGE = "This live session is paused: resume it to send snippets again."
+LIVE_STOPPED_MESSAGE = "This live session has ended. Start a new one to keep listening."
+LIVE_TOO_LONG_SESSION_MESSAGE = "This live session reached its {hours:g}-hour limit and has ended. Start a new one to go on."
+LIVE_TOO_SOON_MESSAGE = "Snippets can come at most every {interval} seconds. Try again in {wait} seconds."
+LIVE_SNIPPET_TOO_LARGE_MESSAGE = "This snippet is too large: live snippets can be up to {limit_kb:g} KB."
+LIVE_SNIPPET_TOO_LONG_MESSAGE = "This snippet is too long: live snippets can be up to {limit_s:g} seconds."
+
+
+class LiveRefused(RecordingRejected):
+    """A live-mode request refused for the session's state (409)."""
+
+    http_status = 409

@@ -177,3 +177,84 @@ class SceneLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} -> {self.scene_id and self.scene.name}"
+
+
+def snippet_upload_to(snippet: LiveSnippet, filename: str) -> str:
+    """`live/<session id>/<snippet id>.<ext>`: held only until the snippet is classified."""
+    extension = filename.split(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"live/{snippet.session_id}/{snippet.id}.{extension}"
+
+
+class ListeningSession(models.Model):
+    """Live mode: a person's consented run of short snippets, one every `interval_s`.
+
+    Only results are kept (LiveSnippet rows); each snippet's audio is deleted once classified.
+    `scene` is the held scene: it changes only when new snippets agree (scenes/live.py).
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Listening"
+        PAUSED = "paused", "Paused"
+        STOPPED = "stopped", "Stopped"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listening_sessions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    interval_s = models.PositiveIntegerField()
+    time_zone = models.CharField(max_length=TIME_ZONE_MAX_LENGTH, blank=True)
+    scene = models.CharField(max_length=64, blank=True)  # the held scene; empty until the first result
+    scene_probabilities = models.JSONField(default=dict, blank=True)  # the held scene's latest snippet
+    scene_changes = models.PositiveIntegerField(default=0)  # held changes after the first scene
+    scene_changed_at = models.DateTimeField(null=True, blank=True)
+    consented_at = models.DateTimeField()
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    last_snippet_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-started_at"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["user", "-started_at"])]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # One session listening (or paused) per user: a second tab cannot double the load.
+            models.UniqueConstraint(
+                fields=["user"], condition=~models.Q(status="stopped"), name="one_open_listening_session_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class LiveSnippet(models.Model):
+    """One snippet of a listening session: its result, never its audio once classified."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(ListeningSession, on_delete=models.CASCADE, related_name="snippets")
+    # Set only between the upload and the classification: then deleted, file and name.
+    file = models.FileField(upload_to=snippet_upload_to, max_length=255, blank=True)
+    duration_s = models.FloatField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_message = models.CharField(max_length=255, blank=True)
+    top_scene = models.CharField(max_length=64, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    scene_probabilities = models.JSONField(default=dict, blank=True)
+    personal = models.JSONField(default=dict, blank=True)  # as SceneResult.personal
+    held_scene = models.CharField(max_length=64, blank=True)  # the session's scene after this snippet
+    model_version = models.CharField(max_length=64, blank=True)
+    processing_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    classified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at"]
+        indexes: ClassVar[list[models.Index]] = [models.Index(fields=["session", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.top_scene or self.status} ({self.created_at:%H:%M:%S})"

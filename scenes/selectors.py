@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from scenes.models import PersonalExample, Recording, SceneLabel
+from scenes.models import ListeningSession, PersonalExample, Recording, SceneLabel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -57,3 +57,18 @@ def timeline_segments(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
         probability = sum(window["scenes"].get(scene, 0.0) for window in run) / len(run)
         segments.append({"start_s": run[0]["start_s"], "end_s": end, "scene": scene, "probability": probability})
     return segments
+
+
+def listening_session_list(*, user: User) -> QuerySet[ListeningSession]:
+    """The user's listening sessions, newest first, with how many snippets each has."""
+    return ListeningSession.objects.filter(user=user).annotate(snippet_count=Count("snippets")).order_by("-started_at")
+
+
+def listening_session_row(*, user: User, session_id: UUID | str) -> ListeningSession:
+    """The user's session `session_id` alone (no snippets, no count): for a snippet's upload."""
+    return ListeningSession.objects.get(user=user, pk=session_id)
+
+
+def listening_session_get(*, user: User, session_id: UUID | str) -> ListeningSession:
+    """The user's session `session_id` with its snippets; raises ListeningSession.DoesNotExist for anyone else's."""
+    return listening_session_list(user=user).prefetch_related("snippets").get(pk=session_id)

@@ -1,6 +1,8 @@
 """API shapes of recordings and their results."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
@@ -12,7 +14,8 @@ from scenes.errors import (
     UNDECODABLE_MESSAGE,
     rate_limited_message,
 )
-from scenes.models import PersonalExample, Recording, SceneResult
+from scenes.models import ListeningSession, LiveSnippet, PersonalExample, Recording, SceneResult
+from scenes.services.live import session_ends_at
 from soundscapify.api_errors import INVALID_INPUT_MESSAGE, error_example
 from soundscapify.api_fields import TimeZoneField
 
@@ -182,3 +185,74 @@ ERROR_EXAMPLES = [
     error_example("Too large", 413, "too_large", TOO_LARGE_MESSAGE.format(limit_mb=20)),
     error_example("Rate limited", 429, "rate_limited", rate_limited_message(limit=30, retry_after_s=720)),
 ]
+
+
+# --- Live mode ------------------------------------------------------------------------------
+
+
+class ListeningSessionStartSerializer(serializers.Serializer):
+    interval_s = serializers.IntegerField(
+        required=False,
+        help_text="Seconds between snippets; SCENES_LIVE_INTERVAL_S (30) when absent, within the server's limits "
+        "(10 to 300 by default).",
+    )
+    consent = serializers.BooleanField(
+        help_text="True once the person has agreed that live mode listens through the microphone. Required."
+    )
+    time_zone = TimeZoneField()
+
+
+class LiveSnippetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A few seconds of audio (any format a recording may have); deleted once classified.",
+        allow_empty_file=True,
+    )
+
+
+class LiveSnippetSerializer(serializers.ModelSerializer):
+    scene_probabilities = serializers.DictField(child=serializers.FloatField())
+    personal = serializers.SerializerMethodField(help_text="How your personal examples moved it; null when not.")
+
+    class Meta:
+        model = LiveSnippet
+        fields = [
+            "id", "status", "error_code", "error_message", "created_at", "classified_at", "duration_s",
+            "top_scene", "confidence", "scene_probabilities", "personal", "held_scene", "model_version",
+            "processing_ms",
+        ]
+        extra_kwargs = {
+            "held_scene": {"help_text": "The session's scene after this snippet (it changes only when new snippets agree)."},
+        }
+
+    @extend_schema_field(PersonalLeanSerializer(allow_null=True))
+    def get_personal(self, snippet: LiveSnippet) -> dict[str, object] | None:
+        return PersonalLeanSerializer(snippet.personal).data if snippet.personal else None
+
+
+class ListeningSessionSerializer(serializers.ModelSerializer):
+    scene_probabilities = serializers.DictField(
+        child=serializers.FloatField(), help_text="The probabilities of the latest snippet that named the held scene."
+    )
+    snippet_count = serializers.IntegerField(read_only=True)
+    ends_at = serializers.SerializerMethodField(help_text="When the session stops by itself (its length limit).")
+
+    class Meta:
+        model = ListeningSession
+        fields = [
+            "id", "status", "interval_s", "time_zone", "scene", "scene_probabilities", "scene_changes",
+            "scene_changed_at", "snippet_count", "started_at", "last_snippet_at", "ended_at", "ends_at",
+        ]
+        extra_kwargs = {
+            "scene": {"help_text": "The held scene: empty until the first result; songs follow it."},
+            "scene_changes": {"help_text": "How many times the held scene changed after the first."},
+        }
+
+    def get_ends_at(self, session: ListeningSession) -> datetime:
+        return session_ends_at(session)
+
+
+class ListeningSessionDetailSerializer(ListeningSessionSerializer):
+    snippets = LiveSnippetSerializer(many=True, read_only=True, help_text="The session's timeline, oldest first.")
+
+    class Meta(ListeningSessionSerializer.Meta):
+        fields = [*ListeningSessionSerializer.Meta.fields, "snippets"]

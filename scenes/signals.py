@@ -15,13 +15,21 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import Signal, receiver
 
-from scenes.models import Recording
+from scenes.models import LiveSnippet, Recording
 
 recording_classified = Signal()
 
 
 @receiver(post_delete, sender=Recording, dispatch_uid="scenes.delete_recording_file")
 def delete_recording_file(sender: type[Recording], instance: Recording, **kwargs: Any) -> None:
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@receiver(post_delete, sender=LiveSnippet, dispatch_uid="scenes.delete_snippet_file")
+def delete_snippet_file(sender: type[LiveSnippet], instance: LiveSnippet, **kwargs: Any) -> None:
+    """A snippet deleted before its worker ran (an account deleted mid-session) takes its audio along."""
     name, storage = instance.file.name, instance.file.storage
     if name:
         transaction.on_commit(lambda: storage.delete(name))

@@ -16,6 +16,7 @@ from scenes import services
 from scenes.errors import PROCESSING_FAILED_MESSAGE
 from scenes.models import Recording
 from scenes.services.classification import CLASSIFY_TASK
+from scenes.services.live import CLASSIFY_SNIPPET_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,32 @@ def _give_up(recording_id: str, job_id: str, code: str) -> str | None:
     return failed.status
 
 
+@shared_task(
+    bind=True,
+    name=CLASSIFY_SNIPPET_TASK,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_jitter=False,
+    max_retries=MAX_RETRIES,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.SCENES_CLASSIFY_TIME_LIMIT,
+    soft_time_limit=max(1, settings.SCENES_CLASSIFY_TIME_LIMIT - SOFT_LIMIT_HEADROOM_S),
+)
+def classify_snippet(self: Task, snippet_id: str) -> str | None:
+    """Classify one live snippet (its audio is deleted whatever happens); returns its final status."""
+    try:
+        snippet = services.snippet_classify(snippet_id=snippet_id)
+    except SoftTimeLimitExceeded:
+        snippet = services.snippet_fail(snippet_id=snippet_id, code="timed_out", message=PROCESSING_FAILED_MESSAGE)
+    except TRANSIENT_ERRORS:
+        if self.request.retries < self.max_retries:
+            raise  # to autoretry_for
+        logger.exception("Giving up on live snippet %s", snippet_id)
+        snippet = services.snippet_fail(snippet_id=snippet_id, code="unavailable", message=PROCESSING_FAILED_MESSAGE)
+    return snippet.status if snippet else None
+
+
 @shared_task(name="scenes.tasks.purge_expired_audio", queue="default")
 def purge_expired_audio() -> int:
     """Beat job: delete raw audio past the retention period, keep the results."""
@@ -91,7 +118,14 @@ def requeue_stale_recordings() -> int:
     requeued = services.recordings_requeue_stale()
     if requeued:
         logger.warning("Sent %s stale classification jobs again", requeued)
+    _fail_stale_snippets()
     return requeued
+
+
+def _fail_stale_snippets() -> None:
+    failed = services.live_snippets_fail_stale()
+    if failed:
+        logger.warning("Failed %s live snippets whose job was lost; their audio is deleted", failed)
 
 
 _sweep_stopped = threading.Event()
@@ -125,6 +159,7 @@ def _sweep_until_stopped(interval: float) -> None:
 def _sweep_once() -> None:
     try:
         requeued = services.recordings_requeue_stale()
+        _fail_stale_snippets()
     except DatabaseError:
         logger.warning("Stale-job sweep skipped: database unavailable", exc_info=True)
         return

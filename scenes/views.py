@@ -1,6 +1,7 @@
 """Pages: capture ("What does it sound like here?"), result, history, your places; audio for its owner."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from uuid import UUID
@@ -15,13 +16,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import signed_in_user
+from ml.scenes import SCENES
 from recommendations.selectors import user_scene_correction
 from scenes import charts, selectors, services, story
 from scenes.audio import CONTENT_TYPES
 from scenes.errors import MICROPHONE_MESSAGES, RecordingRejected
 from scenes.forms import RecordingUploadForm
+from scenes.labels import scene_display_name
 from scenes.models import PersonalExample, Recording, SceneResult
 
+# The history lists the latest live sessions; all of them are in the API and the export.
+LIVE_SESSIONS_SHOWN = 10
+LIVE_INTERVALS_S = (15, 30, 60, 120, 300)
 HISTORY_PAGE_SIZE = 20
 RANGE_PATTERN = re.compile(r"bytes=(\d*)-(\d*)")
 # A player asking for "bytes=0-" gets the file in pieces of this size, not all of it in memory.
@@ -121,8 +127,24 @@ def _render_capture(
         "max_upload_mb": settings.SCENES_MAX_UPLOAD_BYTES / (1024 * 1024),
         "microphone_messages": MICROPHONE_MESSAGES,
         "recent": selectors.recording_list(user=signed_in_user(request))[:5],
+        "live": live_card(),
     }
     return render(request, "scenes/capture.html", context, status=status)
+
+
+def live_card() -> dict[str, Any]:
+    """What the Live card offers: intervals within the limits, the default first chosen."""
+    low, high, default = (
+        settings.SCENES_LIVE_MIN_INTERVAL_S, settings.SCENES_LIVE_MAX_INTERVAL_S, settings.SCENES_LIVE_INTERVAL_S
+    )
+    intervals = sorted({s for s in (*LIVE_INTERVALS_S, low, default) if low <= s <= high})
+    return {
+        "intervals": intervals,
+        "default_interval": default,
+        # Never as long as the interval: a snippet is done before the next one starts.
+        "scene_labels": json.dumps({scene: scene_display_name(scene) for scene in SCENES}),
+        "snippet_s": min(settings.SCENES_LIVE_SNIPPET_S, max(1.0, low - 1.0), settings.SCENES_LIVE_MAX_SNIPPET_S),
+    }
 
 
 def record_seconds() -> list[int]:
@@ -192,7 +214,12 @@ def audio(request: HttpRequest, recording_id: UUID) -> HttpResponseBase:
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.recording_list(user=signed_in_user(request)), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "retention_days": settings.SCENES_AUDIO_RETENTION_DAYS}
+    sessions = selectors.listening_session_list(user=signed_in_user(request)).prefetch_related("snippets")
+    context = {
+        "page": page,
+        "retention_days": settings.SCENES_AUDIO_RETENTION_DAYS,
+        "live_sessions": sessions[:LIVE_SESSIONS_SHOWN],
+    }
     return render(request, "scenes/history.html", context)
 
 

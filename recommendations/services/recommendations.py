@@ -24,7 +24,7 @@ from soundscapify.time_zones import known_time_zone_or_blank
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-    from scenes.models import Recording
+    from scenes.models import ListeningSession, Recording
 
 ERROR_EMPTY_CATALOG = "Our song catalog is empty, so there is nothing to recommend yet. An administrator can import songs with `manage.py import_tracks`."
 ERROR_NO_KNOWN_SCENE = "None of the detected scenes is in our criteria table, so we cannot pick songs for it."
@@ -237,4 +237,21 @@ def recommendation_create_for_correction(*, user: User, recommendation: Recommen
     return recommendation_create_for_recording(
         recording=recommendation.recording, again=True,
         local_time=local_time_in(recommendation.time_zone, at=recommendation.local_time),
+    )
+
+
+ERROR_NO_LIVE_SCENE = "Live mode has not heard a scene yet: songs come after the first snippet is analysed."
+
+
+def recommendation_create_for_live_session(*, session: ListeningSession, seed: int | None = None) -> Recommendation:
+    """Songs for a live session's held scene now, at the user's local time; raises RecommendationError.
+
+    The probabilities are those of the latest snippet that named the held scene (the one
+    the hysteresis settled on), so a passing odd snippet never steers the songs.
+    """
+    if not session.scene:
+        raise RecommendationError(ERROR_NO_LIVE_SCENE)
+    probabilities = session.scene_probabilities or {session.scene: 1.0}
+    return recommendation_create(
+        user=session.user, scene_probabilities=probabilities, local_time=local_time_in(session.time_zone), seed=seed,
     )

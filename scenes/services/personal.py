@@ -65,6 +65,11 @@ def personal_result_fields(*, recording: Recording, result: Any) -> dict[str, An
     and how far the examples moved it. Examples of another model version, and the
     recording's own (a clip always matches itself), never count.
     """
+    return personal_lean_fields(user_id=recording.user_id, result=result, exclude_recording_id=recording.pk)
+
+
+def personal_lean_fields(*, user_id: int, result: Any, exclude_recording_id: Any = None) -> dict[str, Any]:
+    """personal_result_fields for any clip of user `user_id` (a live snippet has no recording)."""
     embedding = getattr(result, "embedding", None)
     if embedding is None:
         return {"embedding": None, "personal": {}}
@@ -72,7 +77,7 @@ def personal_result_fields(*, recording: Recording, result: Any) -> dict[str, An
     lean = personal.blend(
         result.scene_probabilities,
         embedding,
-        _examples(recording, result.model_version),
+        _examples(user_id, result.model_version, exclude_recording_id),
         similarity=settings.SCENES_PERSONAL_SIMILARITY,
         k=settings.SCENES_PERSONAL_WEIGHT_K,
     )
@@ -93,10 +98,9 @@ def personal_result_fields(*, recording: Recording, result: Any) -> dict[str, An
     return fields
 
 
-def _examples(recording: Recording, model_version: str) -> list[personal.Example]:
-    rows = (
-        PersonalExample.objects.filter(user_id=recording.user_id, model_version=model_version)
-        .exclude(recording_id=recording.pk)
-        .values_list("scene", "embedding")
-    )
-    return [personal.Example(scene=scene, embedding=personal.embedding_from_bytes(data)) for scene, data in rows]
+def _examples(user_id: int, model_version: str, exclude_recording_id: Any) -> list[personal.Example]:
+    rows = PersonalExample.objects.filter(user_id=user_id, model_version=model_version)
+    if exclude_recording_id is not None:
+        rows = rows.exclude(recording_id=exclude_recording_id)
+    pairs = rows.values_list("scene", "embedding")
+    return [personal.Example(scene=scene, embedding=personal.embedding_from_bytes(data)) for scene, data in pairs]

@@ -240,6 +240,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Three models have a `status`: each its own named enum.
+    "ENUM_NAME_OVERRIDES": {
+        "RecordingStatusEnum": "scenes.models.Recording.Status",
+        "ListeningSessionStatusEnum": "scenes.models.ListeningSession.Status",
+        "LiveSnippetStatusEnum": "scenes.models.LiveSnippet.Status",
+    },
 }
 
 # --- Sign-in rate limits (accounts/ratelimit.py) ---------------------------------------
@@ -372,6 +378,19 @@ SCENES_AUDIO_RETENTION_DAYS = env.int("SCENES_AUDIO_RETENTION_DAYS", default=30)
 SCENES_PERSONAL_SIMILARITY = env.float("SCENES_PERSONAL_SIMILARITY", default=0.85)
 SCENES_PERSONAL_WEIGHT_K = env.float("SCENES_PERSONAL_WEIGHT_K", default=3.0)
 SCENES_PERSONAL_MAX_EXAMPLES = env.int("SCENES_PERSONAL_MAX_EXAMPLES", default=200)
+# Live mode (scenes/live.py): a snippet every SCENES_LIVE_INTERVAL_S seconds by default, the
+# person may pick between the minimum and maximum. Snippets do not count toward the hourly
+# recording limit; instead a user has one open session, at most one snippet per minimum
+# interval (a little early is allowed: timers drift), a bounded session and short snippets.
+SCENES_LIVE_INTERVAL_S = env.int("SCENES_LIVE_INTERVAL_S", default=30)
+SCENES_LIVE_MIN_INTERVAL_S = env.int("SCENES_LIVE_MIN_INTERVAL_S", default=10)
+SCENES_LIVE_MAX_INTERVAL_S = env.int("SCENES_LIVE_MAX_INTERVAL_S", default=300)
+SCENES_LIVE_SNIPPET_S = env.float("SCENES_LIVE_SNIPPET_S", default=5.0)  # what the page records
+SCENES_LIVE_MAX_SNIPPET_S = env.float("SCENES_LIVE_MAX_SNIPPET_S", default=10.0)
+SCENES_LIVE_MAX_SNIPPET_BYTES = env.int("SCENES_LIVE_MAX_SNIPPET_BYTES", default=1024 * 1024)
+SCENES_LIVE_MAX_SESSION_S = env.int("SCENES_LIVE_MAX_SESSION_S", default=4 * 60 * 60)
+# Snippets in a row that must agree on a new scene before the held scene changes.
+SCENES_LIVE_HOLD_SNIPPETS = env.int("SCENES_LIVE_HOLD_SNIPPETS", default=2)
 # A pool child loads the scene model (TensorFlow) in worker_process_init; Celery's default
 # of 4 s would kill a child still loading it on a busy machine.
 CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)

@@ -126,7 +126,7 @@ def test_the_export_holds_every_section_of_what_we_keep(client: Client, spotify_
 
     assert set(data) == {
         "format_version", "exported_at", "profile", "connected_services", "api_tokens", "recordings",
-        "upload_refusals", "recommendations", "personal_examples",
+        "upload_refusals", "recommendations", "personal_examples", "listening_sessions",
     }
     assert data["profile"]["username"] == user.username and data["connected_services"][0]["provider"] == "spotify"
     assert [(t["name"], t["prefix"][:4]) for t in data["api_tokens"]] == [("phone", "ssk_")]

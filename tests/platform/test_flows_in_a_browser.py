@@ -145,3 +145,19 @@ def test_the_token_table_and_the_recordings_list_fit_a_phone(live_server, browse
     assert widths == dict.fromkeys(widths, 390)
     link = browser.find_element("css selector", "#confirm-delete")
     assert link.size["height"] >= 44
+
+
+def test_a_refused_microphone_is_explained_in_the_live_card_and_no_session_opens(live_server, browser) -> None:
+    from scenes.models import ListeningSession
+
+    user = UserFactory.create()
+    sign_in(browser, live_server, user)
+    browser.get(f"{live_server.url}/scenes/")
+
+    browser.wait_for_css("#live-consent").click()
+    browser.find_element("css selector", "#live-start").click()
+
+    message = browser.wait_for_css("#live #live-message")
+    assert message.text == MICROPHONE_MESSAGES["denied"]
+    assert not browser.find_element("css selector", "#live-indicator").is_displayed()
+    assert not ListeningSession.objects.exists()

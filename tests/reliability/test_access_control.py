@@ -19,6 +19,7 @@ from django.contrib.auth.models import User
 from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create
@@ -29,7 +30,7 @@ from recommendations.models import (
     RecommendationItem,
     SceneCorrection,
 )
-from scenes.models import Recording, SceneResult
+from scenes.models import ListeningSession, LiveSnippet, PersonalExample, Recording, SceneResult
 from tests.factories import PASSWORD, UserFactory
 from tests.recommendations.factories import (
     RecommendationFactory,
@@ -81,7 +82,8 @@ def product_routes() -> dict[str, Route]:
 OBJECT_ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "scenes:detail": ("recording", ("GET",)),
     "scenes:audio": ("recording", ("GET",)),
-    "scenes:delete": ("recording", ("POST",)),
+    "scenes:delete": ("recording", ("GET", "POST")),
+    "scenes:personal_example_delete": ("personal_example", ("POST",)),
     "recommendations:detail": ("recommendation", ALL_METHODS),
     "recommendations:feedback": ("recommendation", ("POST",)),
     "recommendations:playlist": ("recommendation", ("POST",)),
@@ -96,6 +98,14 @@ OBJECT_ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "api-recommendation-feedback": ("recommendation", ("POST",)),
     "api-recommendation-scene-correction": ("recommendation", ("POST",)),
     "api-recommendation-playlist": ("recommendation", ("GET", "POST")),
+    "api-personal-example-detail": ("personal_example", ("DELETE",)),
+    "api-listening-session-detail": ("session", ("GET",)),
+    "api-listening-session-pause": ("session", ("POST",)),
+    "api-listening-session-resume": ("session", ("POST",)),
+    "api-listening-session-stop": ("session", ("POST",)),
+    "api-listening-session-snippets": ("session", ("POST",)),
+    "api-listening-session-songs": ("session", ("POST",)),
+    "recommendations:live_songs": ("session", ("POST",)),
 }
 # Routes with parameters that name no object of a user's.
 NOT_OWNED_OBJECT_ROUTES = {
@@ -127,7 +137,8 @@ class Owned:
 @pytest.fixture
 def owned(db: None, media_root: Path) -> Owned:
     """User A with a classified recording, its recommendation (one item, feedback, a
-    correction, an export) and an API token: every kind of object a route names."""
+    correction, an export), an API token, a personal example and a listening session: every
+    kind of object a route names."""
     owner = UserFactory.create()
     SceneCriteriaFactory.create(name="rain")
     SceneCriteriaFactory.create(name="street_traffic")
@@ -139,7 +150,14 @@ def owned(db: None, media_root: Path) -> Owned:
     item = RecommendationItemFactory.create(recommendation=recommendation)
     Feedback.objects.create(user=owner, track=item.track, value=Feedback.Value.UP)
     token = api_token_create(user=owner, name="phone").token
-    ids = {"recording": recording.pk, "recommendation": recommendation.pk, "token": token.pk}
+    example = PersonalExample.objects.create(
+        user=owner, scene="rain", embedding=bytes(2048), model_version="v1", recording=recording, source_name="a.wav"
+    )
+    session = ListeningSession.objects.create(user=owner, interval_s=30, consented_at=timezone.now())
+    ids = {
+        "recording": recording.pk, "recommendation": recommendation.pk, "token": token.pk,
+        "personal_example": example.pk, "session": session.pk,
+    }
     # A body the routes would act on if they forgot whose object it is.
     body = {"track": item.track.spotify_id, "value": "down", "scene": "street_traffic", "again": "1", "name": "x"}
     return Owned(owner=owner, ids=ids, body=body)
@@ -157,6 +175,9 @@ def snapshot(owner: User) -> dict[str, Any]:
         "corrections": SceneCorrection.objects.filter(user=owner).count(),
         "exports": PlaylistExport.objects.filter(recommendation__user=owner).count(),
         "tokens": [model_to_dict(t, exclude=["last_used"]) for t in ApiToken.objects.filter(user=owner).order_by("pk")],
+        "personal_examples": list(PersonalExample.objects.filter(user=owner).values("pk", "scene")),
+        "sessions": [model_to_dict(s) for s in ListeningSession.objects.filter(user=owner)],
+        "snippets": LiveSnippet.objects.filter(session__user=owner).count(),
     }
 
 

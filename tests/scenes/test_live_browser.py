@@ -16,7 +16,7 @@ from ml.decoding import decode_audio
 from recommendations.models import Recommendation
 from scenes.models import ListeningSession, LiveSnippet
 from tests.browser import headless_chromium, save_screenshot
-from tests.recommendations.factories import TrackFactory
+from tests.recommendations.factories import TrackFactory, seed_scene_table
 from tests.scenes.helpers import SHARED_DIR, needs_model
 from tests.scenes.test_recording_browser import script_errors, sign_in, wait
 
@@ -58,6 +58,7 @@ def test_a_live_session_follows_the_street_into_the_rain_with_songs_for_it(
 
     # The page and the API run here (the worker keeps its defaults: two snippets must agree).
     settings.SCENES_LIVE_MIN_INTERVAL_S, settings.SCENES_LIVE_INTERVAL_S = 3, 4
+    seed_scene_table()  # an earlier transactional test may have emptied the criteria table
     for v in range(1, 10):
         for e in range(1, 10):
             TrackFactory.create(valence=v / 10, energy=e / 10)

@@ -35,22 +35,25 @@ MAX_RETRIES = 3
 SOFT_LIMIT_HEADROOM_S = 10
 
 
-@shared_task(
-    bind=True,
-    name=CLASSIFY_TASK,
+# What a recording's and a snippet's classification share.
+CLASSIFICATION_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
     # Celery sends a transient failure again after 1, 2, then 4 s; the last try gives up
-    # in the task itself, so that the recording ends failed with a message a user can read.
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_jitter=False,
-    max_retries=MAX_RETRIES,
-    acks_late=True,
-    reject_on_worker_lost=True,
+    # in the task itself, so that the row ends failed with a message a user can read.
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_jitter": False,
+    "max_retries": MAX_RETRIES,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
     # Its own limits, far below the other tasks': the stale sweep's threshold follows them
     # (services.stale_processing_after), and so does how soon a dead worker's job runs again.
-    time_limit=settings.SCENES_CLASSIFY_TIME_LIMIT,
-    soft_time_limit=max(1, settings.SCENES_CLASSIFY_TIME_LIMIT - SOFT_LIMIT_HEADROOM_S),
-)
+    "time_limit": settings.SCENES_CLASSIFY_TIME_LIMIT,
+    "soft_time_limit": max(1, settings.SCENES_CLASSIFY_TIME_LIMIT - SOFT_LIMIT_HEADROOM_S),
+}
+
+
+@shared_task(name=CLASSIFY_TASK, **CLASSIFICATION_TASK_OPTIONS)
 def classify_recording(self: Task, recording_id: str, job_id: str) -> str | None:
     """Classify one recording for one classification request; returns its final status."""
     redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
@@ -78,18 +81,7 @@ def _give_up(recording_id: str, job_id: str, code: str) -> str | None:
     return failed.status
 
 
-@shared_task(
-    bind=True,
-    name=CLASSIFY_SNIPPET_TASK,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=True,
-    retry_jitter=False,
-    max_retries=MAX_RETRIES,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    time_limit=settings.SCENES_CLASSIFY_TIME_LIMIT,
-    soft_time_limit=max(1, settings.SCENES_CLASSIFY_TIME_LIMIT - SOFT_LIMIT_HEADROOM_S),
-)
+@shared_task(name=CLASSIFY_SNIPPET_TASK, **CLASSIFICATION_TASK_OPTIONS)
 def classify_snippet(self: Task, snippet_id: str) -> str | None:
     """Classify one live snippet (its audio is deleted whatever happens); returns its final status."""
     try:
